@@ -1,0 +1,3 @@
+from padis.cli import main
+
+main()

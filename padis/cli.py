@@ -1,0 +1,75 @@
+"""The ``padis`` command line: a thin shell that gathers each domain's commands."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import click
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from padis import __version__
+from padis.domains import DOMAINS
+from padis.errors import PadisError
+
+
+class PadisGroup(TyperGroup):
+    """Root command group: a ``PadisError`` becomes one red line on stderr and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except PadisError as exc:
+            Console(stderr=True).print(f"[bold red]error:[/] {exc.line()}", highlight=False, soft_wrap=True)
+            raise click.exceptions.Exit(exc.exit_code) from exc
+
+
+app = typer.Typer(
+    cls=PadisGroup,
+    name="padis",
+    help="padis — population information platform: collect, link, verify, exchange, publish.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+
+def _register_domains() -> None:
+    for domain in DOMAINS:
+        name = f"padis.{domain}.cli"
+        if importlib.util.find_spec(name) is None:
+            continue
+        importlib.import_module(name).register(app)
+
+
+@app.command()
+def version() -> None:
+    """Print the padis version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def demo(
+    workdir: str = typer.Option(".padis-demo", help="Folder for the demo's data and database."),
+    persons: int = typer.Option(20_000, help="Size of the synthetic population."),
+    open_browser: bool = typer.Option(False, "--open/--no-open", help="Open the dashboard at the end."),
+) -> None:
+    """Run the whole flow as it stands, on the embedded default (SQLite + DuckDB)."""
+    from padis.demo import run_demo
+
+    raise typer.Exit(run_demo(workdir=workdir, persons=persons, open_browser=open_browser))
+
+
+_register_domains()
+
+
+def main() -> None:
+    """Entry point of the ``padis`` script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
