@@ -1,0 +1,1 @@
+"""Statistics and decision support: indicators, comparison, surveys, projection, disclosure, exchange."""

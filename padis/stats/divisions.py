@@ -1,0 +1,65 @@
+"""Division hierarchy for roll-ups: county → prefecture → province, from padis.standards or a prefix rule."""
+
+from __future__ import annotations
+
+import polars as pl
+
+LEVELS = ("province", "prefecture", "county")
+LEVEL_LABELS = {"province": "省", "prefecture": "市", "county": "县"}
+
+
+def _prefix_frame(codes: list[str]) -> pl.DataFrame:
+    """Fallback hierarchy from the GB/T 2260 code layout: 2 digits province, 4 prefecture, 6 county."""
+    frame = pl.DataFrame({"code": codes}, schema={"code": pl.Utf8})
+    return frame.with_columns(
+        county=pl.col("code"),
+        prefecture=pl.col("code").str.slice(0, 4) + "00",
+        province=pl.col("code").str.slice(0, 2) + "0000",
+    )
+
+
+def division_map(codes: list[str]) -> pl.DataFrame:
+    """Map each county code to its county, prefecture and province codes (columns code, county, prefecture,
+    province)."""
+    codes = sorted({c for c in codes if c})
+    base = _prefix_frame(codes)
+    try:
+        from padis.standards.divisions import get_divisions
+
+        hier = get_divisions().hierarchy_frame().select(
+            pl.col("code").cast(pl.Utf8), pl.col("prefecture_code").cast(pl.Utf8),
+            pl.col("province_code").cast(pl.Utf8),
+        )
+    except Exception:  # noqa: BLE001 - standards not ready or without hierarchy: prefix rule is exact for GB/T 2260
+        return base
+    joined = base.join(hier, on="code", how="left")
+    return joined.select(
+        "code", "county",
+        pl.coalesce("prefecture_code", "prefecture").alias("prefecture"),
+        pl.coalesce("province_code", "province").alias("province"),
+    )
+
+
+def level_of(code: str) -> str:
+    """Level of a division code by its layout (province xx0000, prefecture xxxx00, else county)."""
+    if code.endswith("0000"):
+        return "province"
+    if code.endswith("00"):
+        return "prefecture"
+    return "county"
+
+
+def child_level(level: str) -> str | None:
+    """The level one step below ``level`` (None under county)."""
+    i = LEVELS.index(level)
+    return LEVELS[i + 1] if i + 1 < len(LEVELS) else None
+
+
+def division_name(code: str) -> str:
+    """Chinese name of a division from padis.standards, or the code itself when unknown."""
+    try:
+        from padis.standards.divisions import get_divisions
+
+        return get_divisions().name(code) or code
+    except Exception:  # noqa: BLE001 - names are cosmetic; the code is always a valid label
+        return code

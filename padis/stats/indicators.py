@@ -1,0 +1,383 @@
+"""The indicator engine: builds SQL from indicators.yaml, runs it on a backend, returns a long table.
+
+Result columns: indicator, label, unit, level, ref_area, period, sex, age, value, numerator, denominator.
+``sex``/``age`` are ``_T`` for totals (SDMX convention). Rates use the average population of the period,
+(population at the start + population at the end) / 2, where the start population is counted at the end of
+the day before the period starts. Half-year rates are for the half-year, not annualised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from padis.errors import ConfigError, InputError
+from padis.stats.divisions import LEVELS, division_map, level_of
+from padis.stats.engines import Backend, make_backend
+from padis.stats.periods import Period, parse_periods
+from padis.stats.snapshot import Snapshot
+
+DEFINITIONS = Path(__file__).with_name("indicators.yaml")
+MARRIED_CODES = ("20", "21", "22", "23")
+NON_USE_METHODS = ("", "0", "00", "none", "无")
+TOTAL = "_T"
+RESULT_SCHEMA = {
+    "indicator": pl.Utf8, "label": pl.Utf8, "unit": pl.Utf8, "level": pl.Utf8, "ref_area": pl.Utf8,
+    "period": pl.Utf8, "sex": pl.Utf8, "age": pl.Utf8, "value": pl.Float64, "numerator": pl.Float64,
+    "denominator": pl.Float64,
+}
+CUBES = ("pop", "births", "deaths", "moves_in", "moves_out", "assistance")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One signed weighted count over a cube."""
+
+    cube: str
+    at: str | None = None
+    where: tuple[str, ...] = ()
+    by: tuple[tuple[str, str], ...] = ()
+    sign: int = 1
+
+
+@dataclass
+class IndicatorDef:
+    """One indicator of the definitions file."""
+
+    code: str
+    label: str
+    unit: str
+    numerator: list[Term] = field(default_factory=list)
+    denominator: list[Term] | None = None
+    factor: float = 1.0
+    derive: dict[str, Any] | None = None
+
+
+def _term(spec: Any, measures: dict[str, dict[str, Any]], where: str) -> Term:
+    sign = 1
+    extra_where: list[str] = []
+    by: dict[str, str] = {}
+    if isinstance(spec, str):
+        name = spec
+        if name.startswith("-"):
+            sign, name = -1, name[1:]
+    elif isinstance(spec, dict) and "measure" in spec:
+        name = spec["measure"]
+        by = dict(spec.get("by") or {})
+        if spec.get("where"):
+            extra_where.append(spec["where"])
+    else:
+        raise ConfigError(f"bad numerator/denominator {spec!r}", where=where,
+                          why="a measure name, '-name', or {measure:, by:, where:}")
+    if name not in measures:
+        raise ConfigError(f"unknown measure {name!r}", where=where, why="declare it under measures:")
+    m = measures[name]
+    if m.get("cube") not in CUBES:
+        raise ConfigError(f"measure {name!r} has unknown cube {m.get('cube')!r}", where=where,
+                          why=f"cubes are {', '.join(CUBES)}")
+    wheres = tuple(w for w in [m.get("where"), *extra_where] if w)
+    return Term(cube=m["cube"], at=m.get("at"), where=wheres, by=tuple(sorted(by.items())), sign=sign)
+
+
+def load_definitions(path: str | Path | None = None) -> list[IndicatorDef]:
+    """Read and check an indicator definitions file (default: the standard one)."""
+    source = Path(path) if path else DEFINITIONS
+    try:
+        doc = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError("cannot read indicator definitions", where=str(source), why=str(exc)) from exc
+    measures = doc.get("measures") or {}
+    out: list[IndicatorDef] = []
+    for item in doc.get("indicators") or []:
+        code = item["code"]
+        where = f"{source.name}:{code}"
+
+        def terms(spec: Any, where: str = where) -> list[Term]:
+            specs = spec if isinstance(spec, list) else [spec]
+            return [_term(s, measures, where) for s in specs]
+
+        out.append(IndicatorDef(
+            code=code, label=item.get("label", code), unit=str(item.get("unit", "")),
+            numerator=terms(item["numerator"]) if "numerator" in item else [],
+            denominator=terms(item["denominator"]) if item.get("denominator") else None,
+            factor=float(item.get("factor", 1)), derive=item.get("derive"),
+        ))
+    return out
+
+
+@lru_cache(maxsize=1)
+def standard_definitions() -> tuple[IndicatorDef, ...]:
+    """The standard indicator set (cached)."""
+    return tuple(load_definitions())
+
+
+def _age_expr(birth: str, on: str) -> str:
+    """Exact age in completed years at date ``on`` (standard SQL both dialects accept)."""
+    return (f"(year({on}) - year({birth}) - CASE WHEN month({birth}) > month({on}) OR "
+            f"(month({birth}) = month({on}) AND day({birth}) > day({on})) THEN 1 ELSE 0 END)")
+
+
+def _age_groups() -> pl.DataFrame:
+    ages = list(range(0, 101))
+    return pl.DataFrame({
+        "age": ages,
+        "age5": [f"{a // 5 * 5}-{a // 5 * 5 + 4}" if a < 85 else "85+" for a in ages],
+    }, schema={"age": pl.Int32, "age5": pl.Utf8})
+
+
+def _periods_frame(periods: list[Period]) -> pl.DataFrame:
+    return pl.DataFrame({
+        "period": [p.code for p in periods],
+        "start_date": [p.start for p in periods],
+        "end_date": [p.end for p in periods],
+        "before_date": [p.start - dt.timedelta(days=1) for p in periods],
+        "year": [p.year for p in periods],
+    }, schema={"period": pl.Utf8, "start_date": pl.Date, "end_date": pl.Date, "before_date": pl.Date,
+               "year": pl.Int32})
+
+
+def cube_sql() -> dict[str, str]:
+    """The SQL of each county-level cube, in build order."""
+    married = ", ".join(f"'{c}'" for c in MARRIED_CODES)
+    nonuse = ", ".join(f"'{c}'" for c in NON_USE_METHODS)
+    age_pt = _age_expr("pe.birth_date", "t.d")
+    age_mother = _age_expr("m.birth_date", "b.birth_date")
+    age_dead = _age_expr("pe.birth_date", "x.death_date")
+    return {
+        "s_points": "SELECT period, 'start' AS at, before_date AS d FROM s_periods "
+                    "UNION ALL SELECT period, 'end' AS at, end_date AS d FROM s_periods",
+        "s_contra": (
+            "SELECT person_id, period, CASE WHEN method IS NULL OR method IN ("
+            f"{nonuse}) THEN 0 ELSE 1 END AS uses FROM (SELECT c.person_id, p.period, c.method, "
+            "ROW_NUMBER() OVER (PARTITION BY c.person_id, p.period ORDER BY c.as_of DESC) AS rn "
+            "FROM contraception c JOIN s_periods p ON c.as_of <= p.end_date) x WHERE rn = 1"
+        ),
+        "cube_pop": (
+            "SELECT q.period, q.at, q.county, q.sex, q.age, g.age5, q.married, q.contracepting, q.n FROM ("
+            f"SELECT t.period, t.at, pe.residence_division AS county, pe.sex, LEAST({age_pt}, 100) AS age, "
+            f"CASE WHEN pe.marital_status IN ({married}) THEN 1 ELSE 0 END AS married, "
+            "COALESCE(c.uses, 0) AS contracepting, COUNT(*) AS n "
+            "FROM persons pe JOIN s_points t ON pe.birth_date <= t.d "
+            "AND (pe.death_date IS NULL OR pe.death_date > t.d) "
+            "LEFT JOIN s_contra c ON c.person_id = pe.person_id AND c.period = t.period "
+            "GROUP BY 1, 2, 3, 4, 5, 6, 7) q JOIN s_ages g ON g.age = q.age"
+        ),
+        "cube_births": (
+            "SELECT q.period, q.county, q.sex, q.birth_order, q.mother_age, g.age5 AS mother_age5, q.n FROM ("
+            "SELECT p.period, COALESCE(b.division, m.residence_division) AS county, b.sex, "
+            "CASE WHEN b.birth_order >= 3 THEN '3+' WHEN b.birth_order = 2 THEN '2' "
+            "WHEN b.birth_order = 1 THEN '1' ELSE '?' END AS birth_order, "
+            f"{age_mother} AS mother_age, COUNT(*) AS n "
+            "FROM births b JOIN s_periods p ON b.birth_date >= p.start_date AND b.birth_date <= p.end_date "
+            "LEFT JOIN persons m ON m.person_id = b.mother_id GROUP BY 1, 2, 3, 4, 5) q "
+            "LEFT JOIN s_ages g ON g.age = q.mother_age"
+        ),
+        "cube_deaths": (
+            "SELECT q.period, q.county, q.sex, q.age, g.age5, q.n FROM ("
+            "SELECT p.period, COALESCE(x.division, pe.residence_division) AS county, pe.sex, "
+            f"LEAST({age_dead}, 100) AS age, COUNT(*) AS n "
+            "FROM deaths x JOIN s_periods p ON x.death_date >= p.start_date AND x.death_date <= p.end_date "
+            "LEFT JOIN persons pe ON pe.person_id = x.person_id GROUP BY 1, 2, 3, 4) q "
+            "LEFT JOIN s_ages g ON g.age = q.age"
+        ),
+        "cube_moves": (
+            "SELECT p.period, v.from_division AS from_county, v.to_division AS to_county, COUNT(*) AS n "
+            "FROM moves v JOIN s_periods p ON v.move_date >= p.start_date AND v.move_date <= p.end_date "
+            "GROUP BY 1, 2, 3"
+        ),
+        "cube_assistance": (
+            "SELECT p.period, a.division AS county, a.kind, COUNT(*) AS n "
+            "FROM assistance a JOIN s_periods p ON a.year = p.year GROUP BY 1, 2, 3"
+        ),
+    }
+
+
+def term_sql(term: Term, level: str) -> str:
+    """SQL of one measure at one division level: period, ref_area, dims…, value."""
+    dims = "".join(f", {col} AS {dim}" for dim, col in term.by)
+    group = "".join(f", {col}" for _, col in term.by)
+    wheres = [f"({w})" for w in term.where]
+    if term.cube in ("moves_in", "moves_out"):
+        own, other = ("t", "f") if term.cube == "moves_in" else ("f", "t")
+        wheres.append(f"COALESCE({other}.{level}, '') <> {own}.{level}")
+        where = " AND ".join(wheres)
+        return (f"SELECT c.period, {own}.{level} AS ref_area{dims}, SUM(c.n) AS value FROM cube_moves c "
+                "LEFT JOIN s_divmap f ON f.code = c.from_county LEFT JOIN s_divmap t ON t.code = c.to_county "
+                f"WHERE {own}.{level} IS NOT NULL AND {where} GROUP BY c.period, {own}.{level}{group}")
+    weight = "c.n"
+    if term.cube == "pop":
+        if term.at == "avg":
+            weight = "c.n * 0.5"
+        else:
+            wheres.append(f"c.at = '{term.at or 'end'}'")
+    where = " AND ".join(wheres) if wheres else "1 = 1"
+    return (f"SELECT c.period, d.{level} AS ref_area{dims}, SUM({weight}) AS value FROM cube_{term.cube} c "
+            f"JOIN s_divmap d ON d.code = c.county WHERE {where} GROUP BY c.period, d.{level}{group}")
+
+
+def _combine(terms: list[Term], results: dict[tuple[Term, str], pl.DataFrame], level: str) -> pl.DataFrame:
+    frames = []
+    for term in terms:
+        frame = results[(term, level)]
+        frame = frame.with_columns(
+            (pl.col("value").cast(pl.Float64) * term.sign).alias("value"),
+            *[pl.col(dim).cast(pl.Utf8) for dim, _ in term.by],
+        )
+        frames.append(frame)
+    dims = sorted({dim for t in terms for dim, _ in t.by})
+    keys = ["period", "ref_area", *dims]
+    combined = pl.concat([f.select(*keys, "value") for f in frames], how="diagonal")
+    return combined.group_by(keys).agg(pl.col("value").sum())
+
+
+class IndicatorEngine:
+    """Computes indicators for a snapshot on one backend; cubes are built once per set of periods."""
+
+    def __init__(self, snapshot: Snapshot, backend: Backend | str = "duckdb",
+                 definitions: list[IndicatorDef] | None = None) -> None:
+        self.snapshot = snapshot
+        self.backend = make_backend(backend) if isinstance(backend, str) else backend
+        self.definitions = list(definitions or standard_definitions())
+        self.divmap = division_map(snapshot.divisions())
+        self._periods: tuple[str, ...] | None = None
+        for name, frame in snapshot.tables().items():
+            self.backend.register(name, frame)
+        self.backend.register("s_ages", _age_groups())
+        self.backend.register("s_divmap", self.divmap)
+
+    def _build(self, periods: list[Period]) -> None:
+        codes = tuple(p.code for p in periods)
+        if self._periods == codes:
+            return
+        self.backend.register("s_periods", _periods_frame(periods))
+        for name, sql in cube_sql().items():
+            self.backend.materialize(name, sql)
+        self._periods = codes
+
+    def compute(self, periods: list[Period] | str, *, level: str = "county", division: str | None = None,
+                indicators: list[str] | None = None) -> pl.DataFrame:
+        """Indicators for every division at ``level`` (within ``division`` if given) and period."""
+        if isinstance(periods, str):
+            periods = parse_periods(periods)
+        if level not in LEVELS:
+            raise InputError(f"unknown level {level!r}", where="--level",
+                             why=f"use one of {', '.join(LEVELS)}")
+        defs = self._select(indicators)
+        self._build(periods)
+        needed = {t for d in defs for t in (d.numerator + (d.denominator or []))}
+        results = {(t, level): self.backend.query(term_sql(t, level)) for t in needed}
+        rows = [self._indicator(d, results, level) for d in defs if not d.derive]
+        by_code = {d.code: r for d, r in zip([d for d in defs if not d.derive], rows, strict=True)}
+        for d in defs:
+            if d.derive:
+                source = by_code.get(d.derive["from"])
+                if source is None:
+                    source = self._indicator(self._def(d.derive["from"]), results, level)
+                rows.append(derive(d, source))
+        out = pl.concat([r.select(list(RESULT_SCHEMA)) for r in rows], how="vertical_relaxed").cast(
+            RESULT_SCHEMA)  # type: ignore[arg-type]
+        if division:
+            out = self.within(out, division, level)
+        order = {d.code: i for i, d in enumerate(defs)}
+        return out.with_columns(pl.lit(level).alias("level")).sort(
+            pl.col("indicator").replace_strict(order, default=999), "ref_area", "period", "sex", "age")
+
+    def _def(self, code: str) -> IndicatorDef:
+        for d in self.definitions:
+            if d.code == code:
+                return d
+        raise ConfigError(f"unknown indicator {code!r}", where="indicators",
+                          why=f"known: {', '.join(d.code for d in self.definitions)}")
+
+    def _select(self, codes: list[str] | None) -> list[IndicatorDef]:
+        if not codes:
+            return self.definitions
+        chosen = [self._def(c) for c in codes]
+        for d in list(chosen):
+            if d.derive and d.derive["from"] not in codes:
+                chosen.insert(0, self._def(d.derive["from"]))
+        return chosen
+
+    def _indicator(self, d: IndicatorDef, results: dict[tuple[Term, str], pl.DataFrame],
+                   level: str) -> pl.DataFrame:
+        num = _combine(d.numerator, results, level).rename({"value": "numerator"})
+        if d.denominator:
+            den = _combine(d.denominator, results, level).rename({"value": "denominator"})
+            keys = [c for c in num.columns if c != "numerator" and c in den.columns]
+            frame = den.join(num, on=keys, how="left").with_columns(pl.col("numerator").fill_null(0.0))
+            frame = frame.with_columns(
+                pl.when(pl.col("denominator") > 0)
+                .then(pl.col("numerator") / pl.col("denominator") * d.factor)
+                .otherwise(None).alias("value"))
+        else:
+            frame = num.with_columns(pl.lit(None, dtype=pl.Float64).alias("denominator"),
+                                     (pl.col("numerator") * d.factor).alias("value"))
+        for dim in ("SEX", "AGE"):
+            if dim not in frame.columns:
+                frame = frame.with_columns(pl.lit(TOTAL).alias(dim))
+        return frame.select(
+            pl.lit(d.code).alias("indicator"), pl.lit(d.label).alias("label"), pl.lit(d.unit).alias("unit"),
+            pl.lit(level).alias("level"), "ref_area", "period",
+            pl.col("SEX").fill_null("?").alias("sex"), pl.col("AGE").fill_null("?").alias("age"),
+            "value", "numerator", "denominator")
+
+    def within(self, frame: pl.DataFrame, division: str, level: str) -> pl.DataFrame:
+        """Keep rows whose division lies in ``division`` (or is it)."""
+        div_level = level_of(division)
+        if LEVELS.index(div_level) > LEVELS.index(level):
+            raise InputError(f"{division} is a {div_level}, finer than level {level}", where="--division",
+                             why="choose a level at or below the division")
+        keep = self.divmap.filter(pl.col(div_level) == division).get_column(level).unique()
+        return frame.filter(pl.col("ref_area").is_in(keep.implode()))
+
+    def close(self) -> None:
+        """Release the backend's tables."""
+        self.backend.close()
+
+
+def derive(d: IndicatorDef, source: pl.DataFrame) -> pl.DataFrame:
+    """An indicator built from another one's rows (e.g. TFR = 5 × Σ ASFR / 1000)."""
+    spec = d.derive or {}
+    over = str(spec.get("sum_over", "AGE")).lower()
+    keys = [k for k in ("level", "ref_area", "period", "sex", "age") if k != over]
+    grouped = source.filter(pl.col(over) != TOTAL).group_by(keys).agg(
+        (pl.col("value").fill_null(0).sum() * float(spec.get("multiply", 1)) / float(spec.get("divide", 1)))
+        .alias("value"))
+    return grouped.select(
+        pl.lit(d.code).alias("indicator"), pl.lit(d.label).alias("label"), pl.lit(d.unit).alias("unit"),
+        "level", "ref_area", "period", "sex", pl.lit(TOTAL).alias(over),
+        "value", pl.lit(None, dtype=pl.Float64).alias("numerator"),
+        pl.lit(None, dtype=pl.Float64).alias("denominator"))
+
+
+def tfr_from_asfr(asfr_per_1000: list[float] | pl.Series, width: int = 5) -> float:
+    """Total fertility rate from age-group rates per 1,000 women: width × Σ ASFR / 1000."""
+    values = pl.Series(asfr_per_1000, dtype=pl.Float64)
+    return float(values.fill_null(0).sum()) * width / 1000.0
+
+
+def compute_indicators(snapshot: Snapshot, periods: str | list[Period], *, level: str = "county",
+                       division: str | None = None, engine: str = "duckdb",
+                       indicators: list[str] | None = None) -> pl.DataFrame:
+    """One-shot: indicators of a snapshot on ``engine`` (``duckdb`` or ``spark``)."""
+    eng = IndicatorEngine(snapshot, engine)
+    try:
+        return eng.compute(periods, level=level, division=division, indicators=indicators)
+    finally:
+        eng.close()
+
+
+def compute_all_levels(snapshot: Snapshot, periods: str | list[Period],
+                       engine: str = "duckdb") -> pl.DataFrame:
+    """Indicators at province, prefecture and county level in one table (cubes built once)."""
+    eng = IndicatorEngine(snapshot, engine)
+    try:
+        return pl.concat([eng.compute(periods, level=lvl) for lvl in LEVELS])
+    finally:
+        eng.close()
