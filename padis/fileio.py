@@ -1,0 +1,509 @@
+"""Read what agencies send — plain lists, CSV/TSV, XLSX, JSON Lines, Parquet — into all-text Polars frames.
+
+Rules (documented here because every reader of agency files relies on them):
+
+- **Format** is detected from the content first, the suffix second: ``PAR1`` magic → Parquet, a ZIP
+  holding ``xl/workbook.xml`` → XLSX, an OLE file → rejected (old ``.xls``), text starting with
+  ``{`` → JSON Lines, otherwise delimited text. In text, the delimiter is found on the first line:
+  a tab → TSV, a comma → CSV, a semicolon (``.csv`` files only) → CSV with ``;``; none → a *plain
+  list* (one value per line).
+- **Encoding** of text: a BOM decides (UTF-8, UTF-16); otherwise strict UTF-8, then GB18030 (a
+  superset of GBK and GB2312). Decoding streams in blocks; non-UTF-8 text is transcoded to a
+  temporary UTF-8 file that Arrow's CSV reader parses (never row by row in Python). The encoding
+  used is returned so callers can tell the user.
+- **Header**: CSV, TSV, XLSX, JSON Lines and Parquet always have named columns. A plain list (and
+  a one-column sheet) has a header when its first line contains no digit (``身份证号``,
+  ``id_number``), else none and the column is called ``value`` — or the requested ``column``.
+  ``header=True/False`` overrides the guess.
+- **Values** are all text (``Utf8``), so leading zeros survive; empty cells are null. XLSX numbers
+  become their shortest text (``42`` not ``42.0``); dates become ISO text.
+- **Rows**: ``_row`` is the 1-based number of the data record (header excluded). Nothing is
+  dropped: blank lines of a plain list are null values. Blank lines in CSV/TSV and completely
+  empty rows at the end of a sheet are not records and are skipped.
+- **Errors** (``InputError``, one line: file, what, why): missing or unreadable file, 0-byte or
+  blank file, undecodable bytes (encodings tried and byte offset), ragged CSV rows and unclosed
+  quotes (line number), XLSX merged header cells, duplicate or reserved column names, a missing
+  requested column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import datetime as dt
+import json
+import re
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from padis.errors import InputError
+
+ROW = "_row"
+CHUNK = 4 << 20
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
+_LIST_SEPARATOR = "\x1f"  # never in a one-value-per-line file: lets Arrow split lines only
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """A file read into a frame of text columns plus ``_row``, and how it was read."""
+
+    frame: pl.DataFrame
+    format: str  # list | csv | tsv | xlsx | jsonl | parquet
+    encoding: str | None  # utf-8 | utf-8-sig | utf-16 | gb18030; None for binary formats
+    path: Path
+    header: bool = True
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def columns(self) -> list[str]:
+        """The data columns (without ``_row``)."""
+        return [c for c in self.frame.columns if c != ROW]
+
+
+def read_table(
+    path: str | Path,
+    *,
+    column: str | None = None,
+    sheet: str | None = None,
+    header: bool | None = None,
+) -> ReadResult:
+    """Read a list, CSV, TSV, XLSX, JSON Lines or Parquet file into text columns plus ``_row``."""
+    path = Path(path)
+    where = str(path)
+    head = _open_head(path)
+    suffix = path.suffix.lower()
+    if head.startswith(b"PAR1"):
+        result = _read_parquet(path)
+    elif head.startswith(b"PK\x03\x04"):
+        result = _read_xlsx(path, sheet=sheet, header=header)
+    elif head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError("old Excel .xls files are not supported", where=where, why="save it as .xlsx or CSV")
+    elif suffix in {".xlsx", ".xlsm"}:
+        raise InputError("not an XLSX workbook", where=where, why="the content is not a ZIP/XLSX file")
+    elif suffix == ".parquet":
+        raise InputError("not a Parquet file", where=where, why="the PAR1 signature is missing")
+    else:
+        result = _read_text(path, header=header, column=column)
+    return _finish(result, column)
+
+
+def _open_head(path: Path) -> bytes:
+    where = str(path)
+    if not path.exists():
+        raise InputError("file not found", where=where, why="no such file")
+    if path.is_dir():
+        raise InputError("not a file", where=where, why="it is a directory")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+    except OSError as exc:
+        raise InputError("cannot read the file", where=where, why=exc.strerror or str(exc)) from exc
+    if not head:
+        raise InputError("empty file", where=where, why="0 bytes")
+    return head
+
+
+def _finish(result: ReadResult, column: str | None) -> ReadResult:
+    frame = result.frame
+    where = str(result.path)
+    if ROW in frame.columns:
+        raise InputError(f"the column name {ROW} is reserved", where=where, why="rename that column")
+    if column is not None and column not in frame.columns:
+        if not result.header and frame.width == 1:
+            frame = frame.rename({frame.columns[0]: column})
+        else:
+            listed = ", ".join(frame.columns[:20]) or "none"
+            raise InputError(f"column {column!r} not found", where=where, why=f"the columns are: {listed}")
+    frame = frame.with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW)).select(
+        ROW, pl.exclude(ROW)
+    )
+    return ReadResult(
+        frame, result.format, result.encoding, result.path, result.header, result.sheet, result.notes
+    )
+
+
+# --- text: encoding -------------------------------------------------------------------------------
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while block := handle.read(CHUNK):
+            yield block
+
+
+def _decode(path: Path, encoding: str, out: BinaryIO | None) -> int | None:
+    """Decode the file (writing UTF-8 to ``out`` if given); the offset of the first bad byte, or None."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0
+    for block in _chunks(path):
+        pending = len(decoder.getstate()[0])
+        try:
+            text = decoder.decode(block)
+        except UnicodeDecodeError as exc:
+            return offset - pending + exc.start
+        if out is not None:
+            out.write(text.encode("utf-8"))
+        offset += len(block)
+    try:
+        tail = decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        return offset - len(decoder.getstate()[0]) + exc.start
+    if out is not None:
+        out.write(tail.encode("utf-8"))
+    return None
+
+
+def _detect_encoding(path: Path) -> str:
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            bad = _decode(path, name, None)
+            if bad is not None:
+                why = f"it starts with a {name} byte-order mark but byte {bad} is invalid in {name}"
+                raise InputError("cannot decode the file", where=str(path), why=why)
+            return name
+    bad_utf8 = _decode(path, "utf-8", None)
+    if bad_utf8 is None:
+        return "utf-8"
+    bad_gb = _decode(path, "gb18030", None)
+    if bad_gb is None:
+        return "gb18030"
+    why = f"tried UTF-8 (invalid byte at offset {bad_utf8}) and GB18030 (invalid byte at offset {bad_gb})"
+    raise InputError("cannot decode the file", where=str(path), why=why)
+
+
+@contextlib.contextmanager
+def _utf8_source(path: Path, encoding: str) -> Iterator[Path]:
+    """The file itself if plain UTF-8, else a temporary UTF-8 copy (removed afterwards)."""
+    if encoding == "utf-8":
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="padis-read-") as tmp:
+        target = Path(tmp) / "utf8.txt"
+        with target.open("wb") as out:
+            _decode(path, encoding, out)
+        yield target
+
+
+def _first_line(source: Path) -> str:
+    with source.open("r", encoding="utf-8", newline="") as handle:
+        for line in handle:
+            if line.strip("\r\n\ufeff"):
+                return line.rstrip("\r\n").lstrip("\ufeff")
+    return ""
+
+
+# --- text: parsing --------------------------------------------------------------------------------
+
+
+def _read_text(path: Path, *, header: bool | None, column: str | None) -> ReadResult:
+    encoding = _detect_encoding(path)
+    where = str(path)
+    with _utf8_source(path, encoding) as source:
+        first = _first_line(source)
+        if not first.strip():
+            raise InputError("empty file", where=where, why="it holds only blank lines")
+        if first.lstrip().startswith("{"):
+            return ReadResult(_read_jsonl(source, where), "jsonl", encoding, path)
+        delimiter = None
+        if "\t" in first:
+            delimiter = "\t"
+        elif "," in first:
+            delimiter = ","
+        elif ";" in first and path.suffix.lower() == ".csv":
+            delimiter = ";"
+        if delimiter is None:
+            has_header = _list_has_header(first) if header is None else header
+            frame = _read_list(source, has_header, column or "value", where)
+            return ReadResult(frame, "list", encoding, path, header=has_header)
+        frame = _read_delimited(source, delimiter, header is not False, where)
+        return ReadResult(
+            frame, "tsv" if delimiter == "\t" else "csv", encoding, path, header=header is not False
+        )
+
+
+def _list_has_header(first: str) -> bool:
+    """A first line without any digit is a header (``身份证号``); a value-like line is data."""
+    return not any(ch.isdigit() for ch in first)
+
+
+def _arrow_strings(source: Path, names: list[str], skip: int, parse: pacsv.ParseOptions) -> pa.Table:
+    return pacsv.read_csv(
+        source,
+        read_options=pacsv.ReadOptions(
+            column_names=names, skip_rows=skip, use_threads=False, block_size=CHUNK
+        ),
+        parse_options=parse,
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
+    )
+
+
+def _read_list(source: Path, has_header: bool, default_name: str, where: str) -> pl.DataFrame:
+    name = _first_line(source).strip() if has_header else default_name
+    name = name or default_name
+    # Leading blank lines before a header are not records; count them so the header is skipped.
+    skip = 0
+    if has_header:
+        with source.open("r", encoding="utf-8", newline="") as handle:
+            for line in handle:
+                skip += 1
+                if line.strip("\r\n\ufeff"):
+                    break
+    parse = pacsv.ParseOptions(delimiter=_LIST_SEPARATOR, quote_char=False, ignore_empty_lines=False)
+    try:
+        table = _arrow_strings(source, [name], skip, parse)
+    except pa.ArrowInvalid as exc:
+        raise InputError("cannot parse the list", where=where, why=str(exc).splitlines()[0]) from exc
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _header_names(first: str, delimiter: str, where: str) -> list[str]:
+    import csv
+
+    row = next(csv.reader([first], delimiter=delimiter))
+    names = [cell.strip().lstrip("\ufeff").strip() or f"column_{i}" for i, cell in enumerate(row, start=1)]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputError(
+                "duplicate column name in the header", where=where, why=f"{name!r} appears twice"
+            )
+        seen.add(name)
+    return names
+
+
+def _read_delimited(source: Path, delimiter: str, has_header: bool, where: str) -> pl.DataFrame:
+    first = _first_line(source)
+    if has_header:
+        names = _header_names(first, delimiter, where)
+    else:
+        names = [f"column_{i}" for i in range(1, len(_header_names(first, delimiter, where)) + 1)]
+    _check_quotes(source, where)
+    bad: list[str] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad.append(f"line {row.number}: expected {row.expected_columns} fields, found {row.actual_columns}")
+        return "error"
+
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid)
+    try:
+        table = _arrow_strings(source, names, 1 if has_header else 0, parse)
+    except pa.ArrowInvalid as exc:
+        why = bad[0] if bad else str(exc).splitlines()[0]
+        raise InputError("ragged or malformed CSV", where=where, why=why) from exc
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _check_quotes(source: Path, where: str) -> None:
+    """An odd number of quote characters means a quoted value never closes (a cut-off file)."""
+    count = sum(block.count(b'"') for block in _chunks(source))
+    if count % 2 == 0:
+        return
+    opened_at, inside = 0, False
+    with source.open("r", encoding="utf-8", newline="") as handle:
+        for number, line in enumerate(handle, start=1):
+            for _ in range(line.count('"')):
+                inside = not inside
+                if inside:
+                    opened_at = number
+    raise InputError(
+        "truncated CSV: a quoted value is never closed",
+        where=where,
+        why=f"the quote opened on line {opened_at} has no closing quote",
+    )
+
+
+def _read_jsonl(source: Path, where: str) -> pl.DataFrame:
+    try:
+        frame = pl.read_ndjson(source, infer_schema_length=None)
+    except Exception as exc:  # noqa: BLE001 - polars raises several types for bad JSON
+        raise InputError("malformed JSON Lines", where=where, why=_jsonl_problem(source, exc)) from exc
+    return _to_text(frame, where)
+
+
+def _jsonl_problem(source: Path, exc: Exception) -> str:
+    with source.open("r", encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as err:
+                return f"line {number}: {err.msg}"
+            if not isinstance(value, dict):
+                return f"line {number}: not a JSON object"
+    return str(exc).splitlines()[0]
+
+
+def _to_text(frame: pl.DataFrame, where: str) -> pl.DataFrame:
+    """Cast every column to text; nested columns become JSON text."""
+    columns = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.String:
+            columns.append(pl.col(name))
+        elif isinstance(dtype, pl.Struct):
+            columns.append(pl.col(name).struct.json_encode())
+        elif isinstance(dtype, pl.List | pl.Array):
+            columns.append(
+                pl.struct(pl.col(name).alias("v")).struct.json_encode().str.slice(5).str.head(-1).alias(name)
+            )
+        elif dtype == pl.Datetime:
+            columns.append(pl.col(name).dt.to_string("%Y-%m-%d %H:%M:%S"))
+        else:
+            columns.append(pl.col(name).cast(pl.String))
+    try:
+        return frame.select(columns)
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(
+            "cannot turn the columns into text", where=where, why=str(exc).splitlines()[0]
+        ) from exc
+
+
+# --- binary formats -------------------------------------------------------------------------------
+
+
+def _read_parquet(path: Path) -> ReadResult:
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - corrupt files raise several types
+        raise InputError(
+            "cannot read the Parquet file", where=str(path), why=str(exc).splitlines()[0]
+        ) from exc
+    return ReadResult(_to_text(frame, str(path)), "parquet", None, path)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + (ch - 64)
+    return number
+
+
+def _merged_rows(path: Path, member: str) -> list[tuple[int, int, int, int]]:
+    """The merged ranges (first row, last row, first col, last col) of a sheet, read from its XML."""
+    ranges: list[tuple[int, int, int, int]] = []
+    with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as handle:
+        carry = b""
+        while block := handle.read(CHUNK):
+            data = carry + block
+            for match in _MERGE.finditer(data):
+                c1, r1, c2, r2 = match.groups()
+                ranges.append((int(r1), int(r2 or r1), _column_number(c1), _column_number(c2 or c1)))
+            cut = data.rfind(b"<")
+            carry = data[cut:] if cut >= 0 and b">" not in data[cut:] else b""
+    return ranges
+
+
+def _cell_text(value: object, notes: dict[str, int]) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            if abs(value) >= 1e15:
+                notes["long_numbers"] = notes.get("long_numbers", 0) + 1
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(path: Path, *, sheet: str | None, header: bool | None) -> ReadResult:
+    import openpyxl
+
+    where = str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if "xl/workbook.xml" not in archive.namelist():
+                raise InputError(
+                    "not an XLSX workbook", where=where, why="a ZIP file without xl/workbook.xml"
+                )
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - openpyxl and zipfile raise many types on bad files
+        raise InputError("cannot open the XLSX workbook", where=where, why=str(exc).splitlines()[0]) from exc
+    try:
+        if sheet is None:
+            ws = book.worksheets[0]
+        elif sheet in book.sheetnames:
+            ws = book[sheet]
+        else:
+            raise InputError(
+                f"sheet {sheet!r} not found", where=where, why=f"sheets: {', '.join(book.sheetnames)}"
+            )
+        where = f"{path}[{ws.title}]"
+        notes: dict[str, int] = {}
+        rows = [
+            (number, [_cell_text(v, notes) for v in values])
+            for number, values in enumerate(ws.iter_rows(values_only=True), start=1)
+        ]
+        member = getattr(ws, "_worksheet_path", None)
+    finally:
+        book.close()
+    filled = [(n, r) for n, r in rows if any(v is not None for v in r)]
+    if not filled:
+        raise InputError("empty sheet", where=where, why="no cell holds a value")
+    width = max(max(i for i, v in enumerate(r, start=1) if v is not None) for _, r in filled)
+    first_number, first_row = filled[0]
+    last_number = filled[-1][0]
+    if header is None:
+        header = width > 1 or not any(ch.isdigit() for ch in (first_row[0] or ""))
+    if header and member:
+        for r1, r2, c1, c2 in _merged_rows(path, member):
+            if r1 <= first_number <= r2 and (c1 != c2 or r1 != r2):
+                raise InputError(
+                    "merged cells in the header row",
+                    where=where,
+                    why=f"row {first_number}, columns {c1}–{c2}: unmerge them so each column has one name",
+                )
+    body = [r for n, r in rows if first_number + (1 if header else 0) <= n <= last_number]
+    if header:
+        names = [(first_row[i] if i < len(first_row) else None) or f"column_{i + 1}" for i in range(width)]
+        names = [n.strip() or f"column_{i + 1}" for i, n in enumerate(names)]
+        if len(set(names)) != len(names):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            raise InputError(
+                "duplicate column name in the header", where=where, why=f"{dupes[0]!r} appears twice"
+            )
+    else:
+        names = [f"column_{i + 1}" for i in range(width)] if width > 1 else ["value"]
+    data = {
+        name: pl.Series(name, [r[i] if i < len(r) else None for r in body], dtype=pl.String)
+        for i, name in enumerate(names)
+    }
+    note_lines = []
+    if notes.get("long_numbers"):
+        note_lines.append(
+            f"{notes['long_numbers']} cells hold numbers of 16+ digits: Excel kept only 15 significant digits"
+        )
+    return ReadResult(pl.DataFrame(data), "xlsx", None, path, header=header, sheet=ws.title, notes=note_lines)
