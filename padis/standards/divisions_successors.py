@@ -149,7 +149,7 @@ class _Deriver:
         out = []
         for c in candidates:
             for a in mine:
-                hit = [b for b in self.stems[c] if stems_match(a, b)]
+                hit = [b for b in self.stems[c] if b[0] == a[0] and stems_match(a, b)]
                 if hit and (self.parents.get(c) == self.parents.get(code)
                             or not ({(code[:2], self.level[code], x) for x in (a, *hit)} & self.generic)):
                     out.append(c)

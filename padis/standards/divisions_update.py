@@ -114,7 +114,7 @@ def _from_table(text: str, path: Path) -> tuple[dict[str, str], int]:
             _add(entries, row[code_col], row[name_col], f"{path}:{number}")
         return entries, skipped
     for number, line in enumerate(lines, start=1):
-        match = _LINE.match(line)
+        match = _LINE.match(line.replace("\u3000", " "))
         if match is None:
             skipped += bool(line.strip())
             continue
