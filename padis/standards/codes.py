@@ -22,6 +22,7 @@ _HALF = [chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)] + [" "]
 _FULL_TO_HALF = str.maketrans(dict(zip(_FULL, _HALF, strict=True)))
 _FLOAT_INT = re.compile(r"^(\d+)\.0+$")
 _LEADING_ZEROS = re.compile(r"^0+(\d)")
+_SUB_CODE = re.compile(r"^[1-8]\d$")
 
 
 def canonical_key(value: Any) -> str | None:
@@ -258,8 +259,9 @@ class CodeMapping:
         code = get_table(self.from_table).normalize(value)
         if code is None:
             key = canonical_key(value)
-            # Sub-codes of a level (e.g. 1984 "21") are read through the level's tens digit ("20").
-            if key is not None and len(key) == 2 and key.isdigit() and f"{key[0]}0" in self.entries:
+            # Sub-codes of a level (e.g. 1984 "21") are read through the level's tens digit ("20");
+            # 9x is not a level with sub-codes (1984 90 = illiterate), so 97/99 stay unknown.
+            if key is not None and _SUB_CODE.match(key) and f"{key[0]}0" in self.entries:
                 code = f"{key[0]}0"
         return code
 
@@ -292,7 +294,9 @@ class CodeMapping:
         frame = pl.DataFrame(
             {"src": get_table(self.from_table).normalize_series(series), "k": series}
         ).with_columns(canonical_key_expr(pl.col("k")).alias("k"))
-        level = pl.when(pl.col("k").str.contains(r"^\d\d$")).then(pl.col("k").str.slice(0, 1) + pl.lit("0"))
+        level = pl.when(pl.col("k").str.contains(_SUB_CODE.pattern)).then(
+            pl.col("k").str.slice(0, 1) + pl.lit("0")
+        )
         frame = frame.select(pl.coalesce(pl.col("src"), level).alias("source"))
         joined = frame.join(self.frame, on="source", how="left", maintain_order="left")
         target = joined.get_column("target")

@@ -135,7 +135,7 @@ class RecordDef:
         )
 
     def event_type_expr(self) -> pl.Expr | None:
-        """Polars expression giving each row's change-feed event type (None if the record makes none)."""
+        """Expression for each row's change-feed event type, for ``with_columns`` (None if none)."""
         if self.event_by is not None:
             rule = self.event_by
             return (
@@ -530,7 +530,7 @@ def mask_expr(f: FieldDef, expr: pl.Expr) -> pl.Expr:
     if style == "id_number":
         out = pl.when(n >= 10).then(s.str.slice(0, 6) + _stars(n - 10) + s.str.slice(-4)).otherwise(_stars(n))
     elif style == "name":
-        out = s.str.slice(0, 1) + _stars(n - 1)
+        out = pl.when(n > 1).then(s.str.slice(0, 1) + _stars(n - 1)).otherwise(_stars(n))
     elif style == "phone":
         out = pl.when(n >= 8).then(s.str.slice(0, 3) + _stars(n - 7) + s.str.slice(-4)).otherwise(_stars(n))
     elif style == "address":
