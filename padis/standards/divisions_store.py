@@ -47,7 +47,7 @@ def save_overlay(updates: list[dict[str, Any]]) -> Path:
     """Write the updates atomically (a crash leaves the old file whole)."""
     path = overlay_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
+    tmp = path.with_suffix(f".json.{os.getpid()}.tmp")
     tmp.write_text(json.dumps({"format": OVERLAY_FORMAT, "updates": updates}, ensure_ascii=False, indent=1),
                    encoding="utf-8")
     os.replace(tmp, path)
@@ -117,7 +117,7 @@ def write_cached(path: Path, registry: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob("registry-*.pickle"):
             old.unlink(missing_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as handle:
             pickle.dump(registry, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,14 +16,32 @@ from padis.standards.divisions import get_divisions
 runner = CliRunner()
 
 
+@pytest.fixture(scope="module")
+def base_pickle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The registry without overlay, built once and pickled, so each test's fresh home starts warm."""
+    home = tmp_path_factory.mktemp("divisions-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PADIS_HOME", str(home))
+        get_settings.cache_clear()
+        get_divisions.cache_clear()
+        get_divisions()
+    get_settings.cache_clear()
+    get_divisions.cache_clear()
+    (pickled,) = (home / "divisions").glob("registry-*.pickle")
+    return pickled
+
+
 @pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh PADIS_HOME with the settings and division caches cleared around the test."""
-    monkeypatch.setenv("PADIS_HOME", str(tmp_path / "home"))
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, base_pickle: Path) -> Iterator[Path]:
+    """A fresh PADIS_HOME (holding only the warm base cache) with settings and division caches cleared."""
+    home = tmp_path / "home"
+    (home / "divisions").mkdir(parents=True)
+    shutil.copy(base_pickle, home / "divisions" / base_pickle.name)
+    monkeypatch.setenv("PADIS_HOME", str(home))
     monkeypatch.setenv("COLUMNS", "200")
     get_settings.cache_clear()
     get_divisions.cache_clear()
-    yield tmp_path / "home"
+    yield home
     get_settings.cache_clear()
     get_divisions.cache_clear()
 
