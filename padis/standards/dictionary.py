@@ -199,6 +199,13 @@ class Dictionary:
             if (f.sensitivity_rank >= rank if at_least else f.sensitivity_rank == rank)
         ]
 
+    def mask_value(self, field: FieldDef | str, value: Any, clearance: str | None) -> Any:
+        """One value as a reader with ``clearance`` may see it (see module-level :func:`mask_value`)."""
+        if isinstance(field, str):
+            record, _, name = field.rpartition(".")
+            field = self.field(record or "person", name)
+        return mask_value(field, value, clearance)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form of the whole dictionary."""
         return {"version": self.version, "records": {n: r.to_dict() for n, r in self.records.items()}}
@@ -528,7 +535,7 @@ def mask_expr(f: FieldDef, expr: pl.Expr) -> pl.Expr:
     n = s.str.len_chars()
     style = f.mask
     if style == "id_number":
-        out = pl.when(n >= 10).then(s.str.slice(0, 6) + _stars(n - 10) + s.str.slice(-4)).otherwise(_stars(n))
+        out = pl.when(n > 10).then(s.str.slice(0, 6) + _stars(n - 10) + s.str.slice(-4)).otherwise(_stars(n))
     elif style == "name":
         out = pl.when(n > 1).then(s.str.slice(0, 1) + _stars(n - 1)).otherwise(_stars(n))
     elif style == "phone":
@@ -550,15 +557,25 @@ def _clear_for(f: FieldDef, clearance: str | None) -> bool:
     return f.sensitivity_rank <= _level_rank(clearance or "public", "clearance")
 
 
-def mask_series(f: FieldDef, series: pl.Series, clearance: str | None) -> pl.Series:
+def field_def(field: FieldDef | str) -> FieldDef:
+    """A field given as a FieldDef, a person-level field name, or ``record.field``."""
+    if isinstance(field, FieldDef):
+        return field
+    record, _, name = field.rpartition(".")
+    return get_dictionary().field(record or "person", name)
+
+
+def mask_series(field: FieldDef | str, series: pl.Series, clearance: str | None) -> pl.Series:
     """The column as a reader with ``clearance`` may see it: unchanged if cleared, else masked text."""
+    f = field_def(field)
     if _clear_for(f, clearance):
         return series
     return pl.DataFrame({"v": series}).select(mask_expr(f, pl.col("v"))).to_series().alias(series.name)
 
 
-def mask_value(f: FieldDef, value: Any, clearance: str | None) -> Any:
+def mask_value(field: FieldDef | str, value: Any, clearance: str | None) -> Any:
     """One value as a reader with ``clearance`` may see it (same rule as :func:`mask_series`)."""
+    f = field_def(field)
     if value is None or _clear_for(f, clearance):
         return value
     return mask_series(f, pl.Series("v", [value]), clearance)[0]

@@ -365,3 +365,16 @@ def test_duplicate_record_names_are_refused(tmp_path: Path) -> None:
     path.write_text(text + text[start:end], encoding="utf-8")
     with pytest.raises(ConfigError, match="duplicate name 'death'"):
         dic.load_dictionary(path)
+
+
+def test_mask_accepts_field_names_and_matches_mask_id(d: dic.Dictionary) -> None:
+    from padis.standards.idnumber import mask_id
+
+    assert dic.mask_value("id_number", "11010519800101123X", "internal") == "110105********123X"
+    assert dic.mask_value("assistance.bank_account_no", "6222021234567890123", "sensitive").endswith("0123")
+    assert d.mask_value("name", "张三", "public") == "张*"
+    assert d.mask_value("phone", "13812345678", "sensitive") == "13812345678"
+    for value in ("11010519800101123X", "110105800101123", "1101051980", "110105", "1"):
+        assert dic.mask_value("id_number", value, "public") == mask_id(value), value
+    with pytest.raises(InputError):
+        dic.mask_value("no_such_field", "x", "public")
