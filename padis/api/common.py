@@ -1,0 +1,28 @@
+"""Shared pieces of the routers: documented error answers and field-list parsing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from padis.api.schemas import ErrorBody
+from padis.errors import InputError
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "bad input"},
+    401: {"model": ErrorBody, "description": "missing, expired or forged token"},
+    403: {"model": ErrorBody, "description": "refused by the agreement or role (reason code)"},
+    404: {"model": ErrorBody, "description": "not found"},
+    413: {"model": ErrorBody, "description": "upload too large"},
+    422: {"model": ErrorBody, "description": "request does not match the schema"},
+    429: {"model": ErrorBody, "description": "rate limit exceeded"},
+}
+
+
+def parse_fields(value: str | None) -> list[str] | None:
+    """``a,b,c`` → ["a", "b", "c"] (None when not given)."""
+    if value is None or not value.strip():
+        return None
+    fields = [f.strip() for f in value.split(",") if f.strip()]
+    if len(fields) > 50:
+        raise InputError("too many fields", where="fields")
+    return fields

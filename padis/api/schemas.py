@@ -1,0 +1,153 @@
+"""Request and response bodies of the HTTP API (they make the OpenAPI document)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx answer: an error kind, a reason code (policy/token) and a human detail."""
+
+    error: str
+    reason: str | None = None
+    detail: str = ""
+
+
+class TokenBody(BaseModel):
+    """An access token."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class LoginBody(BaseModel):
+    """Staff login."""
+
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class PersonsBody(BaseModel):
+    """Persons a query returns: only granted fields, masked by clearance."""
+
+    persons: list[dict[str, Any]]
+    count: int
+
+
+class JobBody(BaseModel):
+    """A verification job's state."""
+
+    job_id: str
+    status: str
+    total: int
+    done: int
+    counts: dict[str, int]
+    error: str | None = None
+
+
+class RecordsIn(BaseModel):
+    """An agency's records: each an object of dictionary fields including ``id_number``."""
+
+    records: list[dict[str, str | None]] = Field(min_length=1, max_length=50_000)
+
+
+class Discrepancy(BaseModel):
+    """One difference between a submitted record and the register."""
+
+    row: int
+    field: str | None
+    submitted: str | None
+    register_value: str | None
+    authority: str | None
+    status: str
+    status_label: str | None
+
+
+class MutualBody(BaseModel):
+    """Result of mutual verification."""
+
+    records: int
+    matched: int
+    discrepancies: list[Discrepancy]
+
+
+class SupplementBody(BaseModel):
+    """Result of supplementation."""
+
+    filled: int
+    records: list[dict[str, Any]]
+
+
+class ChangeIn(BaseModel):
+    """One field change pushed by an agency."""
+
+    id_number: str = Field(min_length=1, max_length=32)
+    field: str = Field(min_length=1, max_length=40)
+    value: str = Field(max_length=200)
+    event_date: str | None = Field(default=None, max_length=10)
+    record_id: int | None = Field(default=None, ge=0, le=2**62)
+
+
+class ChangesIn(BaseModel):
+    """A batch of changes."""
+
+    changes: list[ChangeIn] = Field(min_length=1, max_length=10_000)
+
+
+class ChangeOut(BaseModel):
+    """What became of one change."""
+
+    index: int
+    outcome: str
+    event_id: str | None = None
+    detail: str = ""
+
+
+class ChangesBody(BaseModel):
+    """Outcomes of an update batch."""
+
+    outcomes: list[ChangeOut]
+    summary: dict[str, int]
+
+
+class SubscriptionIn(BaseModel):
+    """A new subscription."""
+
+    event_types: list[str] = Field(min_length=1, max_length=8)
+    divisions: list[str] = Field(min_length=1, max_length=100)
+    webhook_url: str | None = Field(default=None, max_length=500)
+
+
+class SubscriptionBody(BaseModel):
+    """A subscription."""
+
+    subscription_id: int
+    event_types: list[str]
+    divisions: list[str]
+    webhook_url: str | None
+
+
+class EventsBody(BaseModel):
+    """Events after a cursor; pass ``next_cursor`` on the next pull."""
+
+    events: list[dict[str, Any]]
+    next_cursor: int
+
+
+class AccessBody(BaseModel):
+    """Who has looked at a person's data."""
+
+    person_found: bool
+    accesses: list[dict[str, Any]]
+
+
+class ChainBody(BaseModel):
+    """Result of checking the audit chain."""
+
+    ok: bool
+    entries: int
+    first_bad_seq: int | None
+    problem: str

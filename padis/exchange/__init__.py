@@ -1,0 +1,1 @@
+"""Exchange: member agencies, sharing agreements and the query/verify/update/subscription services."""

@@ -1,0 +1,1 @@
+"""Batch identity verification: a columnar join of a batch against the register."""
