@@ -363,11 +363,12 @@ def _to_text(frame: pl.DataFrame, where: str) -> pl.DataFrame:
         if dtype == pl.String:
             columns.append(pl.col(name))
         elif isinstance(dtype, pl.Struct):
-            columns.append(pl.col(name).struct.json_encode())
-        elif isinstance(dtype, pl.List | pl.Array):
             columns.append(
-                pl.struct(pl.col(name).alias("v")).struct.json_encode().str.slice(5).str.head(-1).alias(name)
+                pl.when(pl.col(name).is_not_null()).then(pl.col(name).struct.json_encode()).alias(name)
             )
+        elif isinstance(dtype, pl.List | pl.Array):
+            encoded = pl.struct(pl.col(name).alias("v")).struct.json_encode().str.slice(5).str.head(-1)
+            columns.append(pl.when(pl.col(name).is_not_null()).then(encoded).alias(name))
         elif dtype == pl.Datetime:
             columns.append(pl.col(name).dt.to_string("%Y-%m-%d %H:%M:%S"))
         else:

@@ -65,7 +65,6 @@ STRIP_CHARS = (
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _CHARS_RE = r"^(?:[0-9]{17}[0-9Xx]|[0-9]{15})$"
 _CHARS = re.compile(_CHARS_RE)
-_COLUMNS = ("input", "valid", "error", "warning", "normalized", "region_code", "birth_date", "sex")
 _SCHEMA = {
     "input": pl.String,
     "valid": pl.Boolean,
@@ -242,7 +241,7 @@ def check_ids(
         maintain_order="left",
     )
     error = (
-        pl.when(pl.col("_len") == 0)
+        pl.when(pl.col("_len").fill_null(0) == 0)
         .then(pl.lit("empty"))
         .when(~pl.col("_len").is_in([15, 18]))
         .then(pl.lit("bad_length"))
@@ -258,7 +257,7 @@ def check_ids(
         .then(pl.lit("unknown_region"))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
-    frame = frame.with_columns(error=error.fill_null(pl.when(pl.col("_t").is_null()).then(pl.lit("empty"))))
+    frame = frame.with_columns(error=error)
     valid = pl.col("error").is_null()
     gap_keys = pl.Series(sorted(lookup.gap_keys), dtype=pl.Int64)
     warning = (
