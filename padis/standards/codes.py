@@ -101,9 +101,17 @@ class CodeTable:
         )
 
     def normalize_series(self, series: pl.Series) -> pl.Series:
-        """Vectorised :meth:`normalize`: one join of the canonical keys against the lookup frame."""
-        keys = pl.DataFrame({"key": series}).select(canonical_key_expr(pl.col("key")).alias("key"))
-        joined = keys.join(self.lookup_frame, on="key", how="left", maintain_order="left")
+        """Vectorised :meth:`normalize`: canonical keys of the distinct values joined to the lookup frame."""
+        # Code columns have few distinct spellings: canonicalise those once, then join back by value.
+        values = pl.DataFrame({"value": series.cast(pl.String)})
+        distinct = (
+            values.unique()
+            .drop_nulls()
+            .with_columns(canonical_key_expr(pl.col("value")).alias("key"))
+            .join(self.lookup_frame, on="key", how="left")
+            .select("value", "code")
+        )
+        joined = values.join(distinct, on="value", how="left", maintain_order="left")
         return joined.get_column("code").alias(series.name)
 
     def to_dict(self) -> dict[str, Any]:
@@ -290,19 +298,22 @@ class CodeMapping:
         )
 
     def map_series(self, series: pl.Series, *, strict: bool = False) -> pl.Series:
-        """Vectorised :meth:`map`: normalise through the source table, fall back to the level, join."""
-        frame = pl.DataFrame(
-            {"src": get_table(self.from_table).normalize_series(series), "k": series}
-        ).with_columns(canonical_key_expr(pl.col("k")).alias("k"))
-        level = pl.when(pl.col("k").str.contains(_SUB_CODE.pattern)).then(
-            pl.col("k").str.slice(0, 1) + pl.lit("0")
-        )
-        frame = frame.select(pl.coalesce(pl.col("src"), level).alias("source"))
-        joined = frame.join(self.frame, on="source", how="left", maintain_order="left")
-        target = joined.get_column("target")
+        """Vectorised :meth:`map`: normalise the distinct values, fall back to the level, join back."""
+        values = pl.DataFrame({"value": series.cast(pl.String)})
+        distinct = values.unique().drop_nulls()
+        key = canonical_key_expr(pl.col("value"))
+        level = pl.when(key.str.contains(_SUB_CODE.pattern)).then(key.str.slice(0, 1) + pl.lit("0"))
+        distinct = distinct.with_columns(
+            pl.coalesce(
+                get_table(self.from_table).normalize_series(distinct.get_column("value")), level
+            ).alias("source")
+        ).join(self.frame, on="source", how="left")
         if strict:
-            target = joined.select(pl.when(pl.col("exact")).then(pl.col("target"))).to_series()
-        return target.alias(series.name)
+            distinct = distinct.with_columns(pl.when(pl.col("exact")).then(pl.col("target")).alias("target"))
+        joined = values.join(
+            distinct.select("value", "target"), on="value", how="left", maintain_order="left"
+        )
+        return joined.get_column("target").alias(series.name)
 
 
 def load_mapping(path: Path) -> CodeMapping:
