@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from padis.errors import InputError
-from padis.standards.divisions import DivisionRegistry, get_divisions, normalize_code
+from padis.standards.divisions import DivisionRegistry, get_divisions
 from padis.standards.divisions_store import load_overlay, save_overlay
 
 FIRST_YEAR = 1980
 CODE_HEADERS = ("code", "区划代码", "行政区划代码", "代码", "adcode")
 NAME_HEADERS = ("name", "单位名称", "行政区划名称", "名称", "区划名称")
 # "110000 北京市", "110000<TAB>北京市", "110000,北京市" — the MCA page copied as text, or a bare CSV.
+_CODE = re.compile(r"^\d{6}$")
 _LINE = re.compile(r"^\s*\"?(?P<code>\d{6})\"?\s*[,\t ]\s*\"?(?P<name>[^\",\t]+?)\"?\s*(?:[,\t].*)?$")
 
 
@@ -60,7 +61,9 @@ def _clean(name: str) -> str:
 
 
 def _add(entries: dict[str, str], code: str, name: str, where: str) -> None:
-    code = normalize_code(code, where=where)
+    code = code.strip()
+    if not _CODE.match(code):
+        raise InputError(f"not a six-digit division code: {code[:20]!r}", where=where)
     name = _clean(name)
     if not name:
         raise InputError(f"code {code} has no name", where=where)
@@ -96,24 +99,49 @@ def _from_json(text: str, path: Path) -> dict[str, str]:
     return entries
 
 
-def _from_table(text: str, path: Path) -> tuple[dict[str, str], int]:
-    lines = text.splitlines()
-    first = lines[0] if lines else ""
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    header = [h.strip().strip('"').lower() for h in first.split(delimiter)]
+def _from_read_table(path: Path, raw: bytes) -> dict[str, str] | None:
+    """Codes → names from a CSV/TSV/XLSX/Parquet file with code and name columns (None if it has none)."""
+    try:
+        from padis.fileio import read_table
+    except ImportError:  # the shared reader is not installed: text lists still load through the line parser
+        return None
+    binary = raw.startswith((b"PAR1", b"PK\x03\x04"))
+    try:
+        result = read_table(path)
+    except InputError:
+        if binary:
+            raise
+        return None  # e.g. MCA text whose lines the CSV reader finds ragged: read it line by line
+    columns = {c.strip().lower(): c for c in result.frame.columns if c != "_row"}
+    code_col = next((columns[h] for h in CODE_HEADERS if h in columns), None)
+    name_col = next((columns[h] for h in NAME_HEADERS if h in columns), None)
+    if code_col is None or name_col is None:
+        if binary:
+            raise InputError("the division table has no code and name columns", where=str(path),
+                             why=f"name them e.g. code,name or 区划代码,单位名称; found {', '.join(columns)}")
+        return None
+    frame = result.frame.select(
+        pl.col(code_col).str.strip_chars().alias("code"),
+        pl.col(name_col).str.replace_all("\u3000", " ").str.strip_chars().alias("name"),
+        pl.col("_row"),
+    ).filter(pl.col("code").is_not_null() | pl.col("name").is_not_null())
+    bad = frame.filter(~pl.col("code").str.contains(r"^\d{6}$").fill_null(False) | pl.col("name").is_null())
+    if bad.height:
+        row = bad.row(0, named=True)
+        raise InputError(f"row {row['_row']} has no six-digit code and name", where=str(path),
+                         why=f"{bad.height} such rows; e.g. code {str(row['code'])[:20]!r}")
+    clashes = frame.unique(["code", "name"]).filter(pl.col("code").is_duplicated())
+    if clashes.height:
+        code = clashes["code"][0]
+        names = " / ".join(clashes.filter(pl.col("code") == code)["name"].to_list())
+        raise InputError(f"code {code} is listed twice with different names", where=str(path), why=names)
+    return dict(frame.select("code", "name").unique("code").iter_rows())
+
+
+def _from_lines(text: str, path: Path) -> tuple[dict[str, str], int]:
     entries: dict[str, str] = {}
     skipped = 0
-    code_col = next((header.index(h) for h in CODE_HEADERS if h in header), None)
-    name_col = next((header.index(h) for h in NAME_HEADERS if h in header), None)
-    if code_col is not None and name_col is not None:
-        for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
-            if number == 1 or not any(cell.strip() for cell in row):
-                continue
-            if len(row) <= max(code_col, name_col):
-                raise InputError("row has fewer columns than the header", where=f"{path}:{number}")
-            _add(entries, row[code_col], row[name_col], f"{path}:{number}")
-        return entries, skipped
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         match = _LINE.match(line.replace("\u3000", " "))
         if match is None:
             skipped += bool(line.strip())
@@ -123,18 +151,20 @@ def _from_table(text: str, path: Path) -> tuple[dict[str, str], int]:
 
 
 def read_division_list(path: Path | str) -> tuple[dict[str, str], int]:
-    """Codes → names from an official list (MCA text lines, CSV code,name, or JSON) and lines skipped."""
+    """Codes → names from an official list (MCA text lines, CSV/XLSX code,name, or JSON) and lines skipped."""
     path = Path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError("cannot read the division list", where=str(path),
                          why=exc.strerror or str(exc)) from exc
-    text = _decode(raw, path)
-    if text.lstrip().startswith(("{", "[")):
-        entries, skipped = _from_json(text, path), 0
+    if not raw.strip():
+        raise InputError("the division list is empty", where=str(path))
+    if raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        entries, skipped = _from_json(_decode(raw, path), path), 0
     else:
-        entries, skipped = _from_table(text, path)
+        table = _from_read_table(path, raw)
+        entries, skipped = (table, 0) if table is not None else _from_lines(_decode(raw, path), path)
     if not entries:
         raise InputError("no division codes found in the list", where=str(path),
                          why="expected lines like '110000 北京市', a CSV with code,name or a JSON object")

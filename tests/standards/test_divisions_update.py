@@ -158,3 +158,34 @@ def test_missing_file_and_bad_years(home: Path, tmp_path: Path) -> None:
     update_from_file(path, year=2026)
     with pytest.raises(InputError, match="already loaded"):
         update_from_file(path, year=2024)
+
+
+def test_xlsx_list_with_chinese_headers(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["区划代码", "单位名称", "备注"])
+    sheet.append(["110000", "北京市", ""])
+    sheet.append(["120120", "海河新区", "新设"])
+    path = tmp_path / "list.xlsx"
+    book.save(path)
+    entries, _ = read_division_list(path)
+    assert entries == {"110000": "北京市", "120120": "海河新区"}
+
+
+def test_xlsx_without_code_column_is_refused(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["甲", "乙"])
+    book.active.append(["1", "2"])
+    path = tmp_path / "list.xlsx"
+    book.save(path)
+    with pytest.raises(InputError, match="no code and name columns"):
+        read_division_list(path)
+
+
+def test_csv_with_a_bad_code_names_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text("code,name\n110000,北京市\n11010,东城区\n", encoding="utf-8")
+    with pytest.raises(InputError, match="row 2 has no six-digit code"):
+        read_division_list(path)
