@@ -27,7 +27,7 @@ class SuppressedTable:
     values: np.ndarray          # the true cells (never publish this)
     primary: np.ndarray         # bool mask: below threshold
     secondary: np.ndarray       # bool mask: complementary
-    row_totals: np.ndarray
+    row_totals: np.ndarray | None
     col_totals: np.ndarray
     threshold: int
 
@@ -43,8 +43,10 @@ class SuppressedTable:
         return out
 
 
-def feasible_intervals(published: np.ndarray, row_totals: np.ndarray, col_totals: np.ndarray) -> np.ndarray:
-    """For each suppressed (NaN) cell, the [min, max] an attacker can infer by linear programming."""
+def feasible_intervals(published: np.ndarray, row_totals: np.ndarray | None,
+                       col_totals: np.ndarray) -> np.ndarray:
+    """For each suppressed (NaN) cell, the [min, max] an attacker can infer by linear programming
+    (``row_totals`` None: row totals are not published)."""
     from scipy.optimize import linprog
 
     cells = np.argwhere(np.isnan(published))
@@ -55,11 +57,11 @@ def feasible_intervals(published: np.ndarray, row_totals: np.ndarray, col_totals
     known = np.nan_to_num(published, nan=0.0)
     rows, cols = published.shape
     a_eq, b_eq = [], []
-    for r in range(rows):
+    for r in range(rows if row_totals is not None else 0):
         coef = np.array([1.0 if cells[i][0] == r else 0.0 for i in range(k)])
         if coef.any():
             a_eq.append(coef)
-            b_eq.append(row_totals[r] - known[r].sum())
+            b_eq.append(row_totals[r] - known[r].sum())  # type: ignore[index]
     for c in range(cols):
         coef = np.array([1.0 if cells[i][1] == c else 0.0 for i in range(k)])
         if coef.any():
@@ -89,7 +91,8 @@ def _add_in_row(values: np.ndarray, mask: np.ndarray, row: int) -> bool:
 
 def suppress(values: np.ndarray | list[list[int]], threshold: int = DEFAULT_THRESHOLD,
              min_width: float = 1.0, max_rounds: int = 200) -> SuppressedTable:
-    """Primary and complementary suppression of a 2-D count table whose margins are published."""
+    """Primary and complementary suppression of a 2-D count table whose margins are published (a table
+    of one column publishes only its column total: its row totals would be the cells themselves)."""
     v = np.asarray(values, dtype=float)
     if v.ndim != 2:
         raise InputError("suppression needs a 2-D table", where="disclosure", why=f"got {v.ndim} dimensions")
@@ -97,9 +100,10 @@ def suppress(values: np.ndarray | list[list[int]], threshold: int = DEFAULT_THRE
         raise InputError("counts must not be negative", where="disclosure", why="found a negative cell")
     primary = (v > 0) & (v < threshold)
     mask = primary.copy()
+    row_totals = v.sum(axis=1) if v.shape[1] > 1 else None
     for _ in range(max_rounds):
         changed = False
-        for r in range(v.shape[0]):
+        for r in range(v.shape[0] if row_totals is not None else 0):
             if mask[r].sum() == 1:
                 changed |= _add_in_row(v, mask, r)
         for c in range(v.shape[1]):
@@ -108,15 +112,16 @@ def suppress(values: np.ndarray | list[list[int]], threshold: int = DEFAULT_THRE
         if changed:
             continue
         published = np.where(mask, np.nan, v)
-        bounds = feasible_intervals(published, v.sum(axis=1), v.sum(axis=0))
+        bounds = feasible_intervals(published, row_totals, v.sum(axis=0))
         weak = [(r, c) for r, c in np.argwhere(mask) if bounds[r, c, 1] - bounds[r, c, 0] < min_width]
         if not weak:
             break
         r, c = weak[0]
-        if not _add_in_row(v, mask, r) and not _add_in_row(v.T, mask.T, c):
+        added = row_totals is not None and _add_in_row(v, mask, r)
+        if not added and not _add_in_row(v.T, mask.T, c):
             break
     return SuppressedTable(values=v, primary=primary, secondary=mask & ~primary,
-                           row_totals=v.sum(axis=1), col_totals=v.sum(axis=0), threshold=threshold)
+                           row_totals=row_totals, col_totals=v.sum(axis=0), threshold=threshold)
 
 
 def suppress_frame(frame: pl.DataFrame, row: str, col: str, value: str = "value",

@@ -117,7 +117,9 @@ def read_frame(path: str | Path) -> pl.DataFrame:
     if suffix == ".parquet":
         return pl.read_parquet(p)
     if suffix == ".xlsx":
-        return pl.read_excel(p)
+        from padis.stats.export import read_xlsx
+
+        return read_xlsx(p)
     try:
         from padis.fileio import read_table  # type: ignore[import-not-found]
     except ImportError:
