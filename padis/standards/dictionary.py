@@ -539,9 +539,17 @@ def mask_expr(f: FieldDef, expr: pl.Expr) -> pl.Expr:
     elif style == "name":
         out = pl.when(n > 1).then(s.str.slice(0, 1) + _stars(n - 1)).otherwise(_stars(n))
     elif style == "phone":
-        out = pl.when(n >= 8).then(s.str.slice(0, 3) + _stars(n - 7) + s.str.slice(-4)).otherwise(_stars(n))
+        # Mobile numbers keep the carrier prefix; short (landline) numbers only their last four digits.
+        out = (
+            pl.when(n >= 11)
+            .then(s.str.slice(0, 3) + _stars(n - 7) + s.str.slice(-4))
+            .when(n > 4)
+            .then(_stars(n - 4) + s.str.slice(-4))
+            .otherwise(_stars(n))
+        )
     elif style == "address":
-        out = s.str.slice(0, 6) + pl.lit("****")
+        # Keep the leading place names (at most six characters, never more than half the address).
+        out = s.str.slice(0, pl.min_horizontal(pl.lit(6), n // 2)) + pl.lit("****")
     elif style == "tail4":
         out = pl.when(n > 4).then(_stars(n - 4) + s.str.slice(-4)).otherwise(_stars(n))
     elif style == "year":
