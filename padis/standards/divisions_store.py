@@ -40,6 +40,12 @@ def load_overlay() -> list[dict[str, Any]]:
     ):
         raise ConfigError("division overlay has an unknown layout", where=str(path),
                           why=f"expected {{'format': {OVERLAY_FORMAT}, 'updates': [...]}}")
+    for number, update in enumerate(data["updates"], start=1):
+        if not (isinstance(update, dict) and isinstance(update.get("year"), int)
+                and isinstance(update.get("added", {}), dict) and isinstance(update.get("renamed", {}), dict)
+                and isinstance(update.get("ended", []), list)):
+            raise ConfigError(f"update {number} of the division overlay is malformed", where=str(path),
+                              why="each needs an integer year, added/renamed objects and an ended list")
     return data["updates"]
 
 
@@ -107,7 +113,7 @@ def read_cached(path: Path) -> Any | None:
     try:
         with path.open("rb") as handle:
             return pickle.load(handle)  # noqa: S301 - our own file under the node's home
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from padis.errors import InputError
+from padis.errors import ConfigError, InputError
 from padis.settings import get_settings
 from padis.standards.divisions import get_divisions
 from padis.standards.divisions_store import load_overlay, overlay_path
@@ -189,3 +189,19 @@ def test_csv_with_a_bad_code_names_the_row(tmp_path: Path) -> None:
     path.write_text("code,name\n110000,北京市\n11010,东城区\n", encoding="utf-8")
     with pytest.raises(InputError, match="row 2 has no six-digit code"):
         read_division_list(path)
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["{broken", '{"format": 9, "updates": []}', '{"format": 1, "updates": [{"year": "2026"}]}'],
+)
+def test_a_damaged_overlay_is_a_config_error(home: Path, content: str) -> None:
+    overlay_path().write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match="division overlay"):
+        get_divisions()
+
+
+def test_a_damaged_cache_is_rebuilt(home: Path) -> None:
+    (pickled,) = (home / "divisions").glob("registry-*.pickle")
+    pickled.write_bytes(b"not a pickle")
+    assert get_divisions().successors("110224") == ["110115"]
