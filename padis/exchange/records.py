@@ -76,5 +76,5 @@ def norm_text(expr: pl.Expr, field: str) -> pl.Expr:
             s.str.to_date("%Y%m%d", strict=False),
             s.str.to_date("%Y/%m/%d", strict=False),
         )
-        return pl.when(d.is_not_null()).then(d.cast(pl.String)).otherwise(s)
+        return pl.when(d.is_not_null()).then(d.cast(pl.String)).when(s == "").then(None).otherwise(s)
     return pl.when(s == "").then(None).otherwise(s)

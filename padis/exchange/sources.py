@@ -128,6 +128,20 @@ def mask_value(field: str, value: Any, clearance: str) -> Any:
     return _fallback_mask(field, str(value))
 
 
+def mask_columns(frame: pl.DataFrame, fields: list[str], clearance: str) -> pl.DataFrame:
+    """Mask the person-field columns of ``frame`` for ``clearance`` (columnar via the dictionary)."""
+    mod = _optional("padis.standards.dictionary")
+    if mod is not None and hasattr(mod, "mask_frame"):
+        masked = mod.mask_frame("person", frame.select(fields), clearance)
+        return frame.with_columns(masked)
+    return frame.with_columns(
+        [
+            pl.col(f).map_elements(lambda v, f=f: mask_value(f, v, clearance), return_dtype=pl.String)
+            for f in fields
+        ]
+    )
+
+
 @lru_cache(maxsize=4096)
 def division_contains(scope: str, code: str) -> bool:
     """Whether division ``code`` lies in ``scope`` (registry; prefix rule for codes it does not know)."""

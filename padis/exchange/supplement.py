@@ -8,7 +8,7 @@ import polars as pl
 from sqlalchemy import Engine
 
 from padis.exchange.records import join_register, norm_text, prepare, record_fields
-from padis.exchange.sources import mask_value
+from padis.exchange.sources import mask_columns
 from padis.security.policy import Grant
 
 
@@ -36,14 +36,7 @@ def supplement(engine: Engine, grant: Grant, records: pl.DataFrame) -> Supplemen
         exprs.append(pl.when(take).then(pl.col(f"reg_{f}")).otherwise(pl.col(f)).alias(f))
     out = joined.with_columns(exprs)
     if grant.clearance != "secret":
-        out = out.with_columns(
-            [
-                pl.col(f).map_elements(
-                    lambda v, f=f: mask_value(f, v, grant.clearance), return_dtype=pl.String
-                )
-                for f in fields
-            ]
-        )
+        out = mask_columns(out, fields, grant.clearance)
     touched = joined.filter(usable)["person_id"].cast(pl.Int64).to_list()
     keep = [c for c in recs.columns if c != "_row"]
     return SupplementResult(out.select(["_row", *keep]).rename({"_row": "row"}), filled_cells, touched)

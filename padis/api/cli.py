@@ -1,0 +1,34 @@
+"""``padis serve``: the HTTP API on uvicorn."""
+
+from __future__ import annotations
+
+import typer
+
+
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    workers: int = typer.Option(1, "--workers", help="Worker processes (rate limits are per worker)."),
+    webhooks: bool = typer.Option(True, "--webhooks/--no-webhooks", help="Run the webhook delivery worker."),
+    log_level: str = typer.Option("warning", "--log-level", help="uvicorn log level."),
+) -> None:
+    """Serve the exchange API (OpenAPI at /api/v1/openapi.json) and the web views."""
+    import os
+
+    import uvicorn
+
+    os.environ["PADIS_SERVE_WEBHOOKS"] = "1" if webhooks else "0"
+    uvicorn.run(
+        "padis.api.serve:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` to the main app."""
+    app.command("serve")(serve_cmd)
