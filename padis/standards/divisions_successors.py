@@ -4,9 +4,12 @@ For a code that ended in year ``E`` the first rule with a hit wins:
 
 1. ``renamed`` — codes of the same level in the same province that started in ``E`` or ``E + 1`` and
    whose name shares the stem (大兴县 → 大兴区, 忻县地区 → 忻州地区: re-coded on becoming a district,
-   a city, a prefecture-level city).
+   a city, a prefecture-level city); failing that, the same in another province for stems of two or
+   more characters (a province split off: 四川 → 重庆 1997, 广东 → 海南 1988).
 2. ``same_stem`` — codes of the same level under the same parent, in use after ``E``, with the same
-   name stem (a county merged into the same-named city beside it).
+   name stem (a county merged into the same-named city beside it); failing that, the earliest code of
+   the same level in the province that started later than ``E + 1`` with the same stem (re-coded after
+   some years under another code: 安次县 → 安次区).
 3. ``new_in_parent`` — the one code of the same level under the same parent that started in ``E`` or
    ``E + 1`` and that rules 1–2 gave to no other code, when there is exactly one (districts merged
    into a new one: 塘沽区 → 滨海新区).
@@ -40,6 +43,7 @@ SUMMARY_NAMES = frozenset({"市辖区", "县", "省直辖县级行政单位", "�
                            "省直辖县级行政区划", "自治区直辖县级行政区划"})
 # Two units with the same stem under different parents for this many years at once: a common name.
 GENERIC_OVERLAP = 3
+DATA_START = 1980  # the first GB/T 2260 edition; an open start year means "by then"
 
 _SUFFIX = re.compile(
     r"(特别行政区|自治区|自治州|自治县|自治旗|行政区|地区|林区|矿区|特区|新区|县|区|市|旗|盟|省)$"
@@ -107,51 +111,55 @@ class _Deriver:
         self.start = {c: code_start(s) for c, s in codes.items()}
         self.end = {c: code_end(s) for c, s in codes.items()}
         self.level = {c: level_of(c) for c in codes}
+        self.last_start = max((y for y in self.start.values() if y is not None), default=DATA_START)
         self.stems = {c: {stem(s.name) for s in spans} - {""} for c, spans in codes.items()}
+        self.initials = {c: {s[0] for s in stems} for c, stems in self.stems.items()}
         self.summary = {c for c, spans in codes.items() if spans[-1].name in SUMMARY_NAMES}
         self.generic = self._generic_stems()
         # Candidates by (province, level, first year) and by (parent, level), summary rows left out.
         self.started: dict[tuple[str, str, int | None], list[str]] = defaultdict(list)
+        self.started_anywhere: dict[tuple[str, int | None], list[str]] = defaultdict(list)
         self.siblings: dict[tuple[str | None, str], list[str]] = defaultdict(list)
         self.children: dict[str | None, list[str]] = defaultdict(list)
         for c in sorted(codes):
             if c not in self.summary:
                 self.started[(c[:2], self.level[c], self.start[c])].append(c)
+                self.started_anywhere[(self.level[c], self.start[c])].append(c)
                 self.siblings[(parents.get(c), self.level[c])].append(c)
             self.children[parents.get(c)].append(c)
 
     def _generic_stems(self) -> set[tuple[str, str, str]]:
         """(province, level, stem) worn at the same time by units under different parents (城区, 郊区)."""
-        holders: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for c, stems in self.stems.items():
-            for s in stems:
-                holders[(c[:2], self.level[c], s)].append(c)
+        holders: dict[tuple[str, str, str], list[tuple[str | None, int, int]]] = defaultdict(list)
+        for c, spans in self.codes.items():
+            for span in spans:
+                key = (c[:2], self.level[c], stem(span.name))
+                years = (span.start_year or DATA_START, span.end_year or 9999)
+                holders[key].append((self.parents.get(c), *years))
         generic = set()
-        for key, group in holders.items():
-            for i, a in enumerate(group):
-                if any(self.parents.get(a) != self.parents.get(b) and self._overlap(a, b) >= GENERIC_OVERLAP
-                       for b in group[i + 1:]):
-                    generic.add(key)
-                    break
+        for key, worn in holders.items():
+            if key[2] and any(pa != pb and min(ea, eb) - max(sa, sb) + 1 >= GENERIC_OVERLAP
+                              for i, (pa, sa, ea) in enumerate(worn) for pb, sb, eb in worn[i + 1:]):
+                generic.add(key)
         return generic
-
-    def _overlap(self, a: str, b: str) -> int:
-        lo = max(self.start[a] or 0, self.start[b] or 0)
-        hi = min(self.end[a] or 9999, self.end[b] or 9999)
-        return hi - lo + 1
 
     def alive_after(self, code: str, year: int) -> bool:
         end = self.end.get(code)
         return end is None or end > year
 
-    def named_like(self, code: str, candidates: Iterable[str]) -> list[str]:
-        mine = self.stems[code]
+    def named_like(self, code: str, candidates: Iterable[str], *, strict: bool = False) -> list[str]:
+        mine = {a for a in self.stems[code] if len(a) >= 2} if strict else self.stems[code]
+        initials = {a[0] for a in mine}
         out = []
         for c in candidates:
+            if not initials & self.initials[c]:
+                continue
             for a in mine:
                 hit = [b for b in self.stems[c] if b[0] == a[0] and stems_match(a, b)]
-                if hit and (self.parents.get(c) == self.parents.get(code)
-                            or not ({(code[:2], self.level[code], x) for x in (a, *hit)} & self.generic)):
+                if not hit:
+                    continue
+                worn = {(p, self.level[code], x) for p in {code[:2], c[:2]} for x in (a, *hit)}
+                if self.parents.get(c) == self.parents.get(code) or not worn & self.generic:
                     out.append(c)
                     break
         return out
@@ -166,12 +174,23 @@ class _Deriver:
         found = self.named_like(code, started)
         if found:
             return found, "renamed"
+        # A province split off (Hainan 1988, Chongqing 1997): the same rule in the new province.
+        moved = [c for y in (end, end + 1) for c in self.started_anywhere[(key[1], y)] if c[:2] != key[0]]
+        found = self.named_like(code, moved, strict=True)
+        if found:
+            return found, "renamed"
         born = self.start[code] or 0
         later = [c for c in self.siblings[(parent, self.level[code])]
                  if c != code and self.alive_after(c, end) and (self.start[c] or 0) >= born]
         found = self.named_like(code, later)
         if found:
             return found, "same_stem"
+        # Re-coded after a few years under another code: the earliest later code of the province.
+        after = [c for y in range(end + 2, self.last_start + 1) for c in self.started[(*key, y)]]
+        found = self.named_like(code, after)
+        if found:
+            first = min(self.start[c] or 0 for c in found)
+            return [c for c in found if self.start[c] == first], "same_stem"
         return [], ""
 
     def new_sibling(self, code: str, claimed: set[str]) -> list[str]:

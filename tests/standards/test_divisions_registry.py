@@ -188,3 +188,31 @@ def test_get_divisions_is_cached_and_pickled(home: Path) -> None:
 def test_get_divisions_writes_nothing_without_a_home(home: Path) -> None:
     assert get_divisions().is_known("110115")
     assert not home.exists()
+
+
+@pytest.mark.parametrize(
+    ("code", "successors", "kind", "current"),
+    [
+        ("510227", ["500223"], "renamed", ["500152"]),  # 潼南县: Sichuan → Chongqing 1997, then a district
+        ("132824", ["131002"], "same_stem", ["131002"]),  # 安次县 → 安次区 after years as 廊坊市
+        ("120107", ["120116"], "new_in_parent", ["120116"]),  # 塘沽区 merged into 滨海新区
+        ("142201", ["140902"], "new_in_parent", ["140902"]),  # 忻州市 (county-level) → 忻府区
+        ("142100", ["140200", "140600"], "children", ["140200", "140600"]),  # 雁北地区 split
+        ("110103", ["110100"], "parent", ["110100"]),  # 崇文区 merged into 东城区: names cannot tell
+    ],
+)
+def test_successor_rules_on_known_cases(
+    reg: DivisionRegistry, code: str, successors: list[str], kind: str, current: list[str]
+) -> None:
+    division = reg.get(code)
+    assert division is not None and not division.is_current
+    assert [s.code for s in division.successors] == successors
+    assert {s.kind for s in division.successors} == {kind}
+    assert reg.current(code) == current
+
+
+def test_successor_frame_lists_every_link(reg: DivisionRegistry) -> None:
+    frame = reg.successor_frame()
+    assert frame.columns == ["code", "successor", "kind"]
+    assert ("110224", "110115", "renamed") in frame.rows()
+    assert set(frame["kind"].unique()) <= {"renamed", "same_stem", "new_in_parent", "children", "parent"}
