@@ -19,6 +19,7 @@ from padis.errors import InputError
 from padis.linkage import model as mdl
 from padis.linkage.cluster import assign_person_ids, cluster
 from padis.linkage.pipeline import valid_id_column, with_valid_id
+from padis.linkage.review import to_unique_ids
 from padis.linkage.settings import LinkSettings
 
 
@@ -88,7 +89,10 @@ def link_full(
     must_link: pl.DataFrame | None = None,
     cannot_link: pl.DataFrame | None = None,
 ) -> tuple[LinkState, pl.DataFrame]:
-    """Link everything from scratch (keeping person ids of an earlier state); returns (state, pairs)."""
+    """Link everything from scratch (keeping person ids of an earlier state); returns (state, pairs).
+
+    ``must_link`` / ``cannot_link``: clerical decisions as ``key_l, key_r`` (source|record_id).
+    """
     f = Path(folder)
     previous = pl.read_parquet(f / "persons.parquet") if LinkState.exists(f) else None
     if model is None:
@@ -100,8 +104,8 @@ def link_full(
         pairs,
         model.settings.match_threshold,
         valid_id=valid_id_column(model.settings),
-        must_link=must_link,
-        cannot_link=cannot_link,
+        must_link=to_unique_ids(must_link, recs),
+        cannot_link=to_unique_ids(cannot_link, recs),
     )
     state = LinkState(f, model, recs, _person_ids(recs, clusters, previous), _edges(pairs, model))
     state.save()
@@ -134,11 +138,23 @@ def link_incremental(
         edges,
         settings.match_threshold,
         valid_id=valid_id_column(settings),
-        must_link=must_link,
-        cannot_link=cannot_link,
+        must_link=to_unique_ids(must_link, every),
+        cannot_link=to_unique_ids(cannot_link, every),
     )
     new_state = LinkState(
         state.folder, state.model, every, _person_ids(every, clusters, state.persons), edges
     )
     new_state.save()
     return new_state, pairs
+
+
+def keyed_pairs(pairs: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
+    """Pairs with ``source_l, record_id_l, source_r, record_id_r`` instead of internal ids."""
+    ids = records.select("unique_id", "__src", "__rid")
+    return pairs.join(
+        ids.rename({"unique_id": "unique_id_l", "__src": "source_l", "__rid": "record_id_l"}),
+        on="unique_id_l",
+    ).join(
+        ids.rename({"unique_id": "unique_id_r", "__src": "source_r", "__rid": "record_id_r"}),
+        on="unique_id_r",
+    )

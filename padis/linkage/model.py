@@ -334,3 +334,54 @@ def _tidy_pairs(pairs: pl.DataFrame, settings: LinkSettings) -> pl.DataFrame:
     return out.with_columns(lo.alias("unique_id_l"), hi.alias("unique_id_r")).unique(
         ["unique_id_l", "unique_id_r"], keep="first"
     )
+
+
+def level_labels(params_or_settings: LinkSettings) -> dict[str, dict[int, str]]:
+    """For each comparison, Splink's gamma value → level label."""
+    d = settings_creator(params_or_settings).create_settings_dict("duckdb")
+    out: dict[str, dict[int, str]] = {}
+    for comp in d["comparisons"]:
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        labels = {
+            len(levels) - 1 - i: lv.get("label_for_charts") or lv["sql_condition"]
+            for i, lv in enumerate(levels)
+        }
+        out[comp["output_column_name"]] = labels | {-1: "缺失 missing"}
+    return out
+
+
+def compare_levels(
+    left: pl.DataFrame,
+    right: pl.DataFrame,
+    settings: LinkSettings,
+    *,
+    engine: str = "duckdb",
+    model: LinkModel | None = None,
+) -> pl.DataFrame:
+    """Which level of each comparison row i of ``left`` reaches against row i of ``right`` (no blocking)."""
+    n = left.height
+    if right.height != n:
+        raise InputError("left and right need the same number of rows", where="compare_levels")
+    pl_ = prepare(left, settings, source="l", where="left")
+    pr = prepare(right, settings, source="r", where="right", offset=n)
+    both = pl.concat([pl_, pr])
+    db = eng.make_db_api(engine)
+    dialect = db.sql_dialect.sql_dialect_str
+    cols = feature_columns(settings, both)
+    table = eng.register(db, both.select(cols), "records")
+    linker = _linker(db, table, settings_dict(settings, dialect, model.params if model else None))
+    if model is not None:
+        _register_tf(linker, db, model)
+    t_l = eng.register(db, pl_.select(cols), "cmp_left")
+    t_r = eng.register(db, pr.select(cols), "cmp_right")
+    scored = eng.to_polars(linker.inference.score_pairs(t_l, t_r))
+    scored = scored.filter(pl.col("unique_id_r") - pl.col("unique_id_l") == n).sort("unique_id_l")
+    labels = level_labels(settings)
+    return scored.select(
+        pl.col("unique_id_l").alias("row"),
+        *[
+            pl.col(f"gamma_{c}").replace_strict(lab, default=None, return_dtype=pl.Utf8).alias(c)
+            for c, lab in labels.items()
+        ],
+        "match_probability",
+    )

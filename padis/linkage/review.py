@@ -143,20 +143,26 @@ def decide(engine: Engine, review_id: int, accept: bool, decided_by: str) -> Non
         raise InputError(f"no review with id {review_id}", where="review")
 
 
-def constraints(engine: Engine, prepared: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(must_link, cannot_link) pairs of ``prepared``'s unique ids from the decisions taken."""
+def decided_pairs(engine: Engine) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(must_link, cannot_link) as ``key_l, key_r`` (source|record_id) from the decisions taken."""
     known = known_pairs(engine).filter(pl.col("status").is_in(["accepted", "rejected"]))
-    ids = prepared.select("unique_id", "__src", "__rid")
-    if known.height == 0:
-        empty = pl.DataFrame(schema={"unique_id_l": pl.Int64, "unique_id_r": pl.Int64})
-        return empty, empty
-    j = known.join(
-        ids.rename({"unique_id": "unique_id_l", "__src": "source_l", "__rid": "record_id_l"}),
-        on=["source_l", "record_id_l"],
-    ).join(
-        ids.rename({"unique_id": "unique_id_r", "__src": "source_r", "__rid": "record_id_r"}),
-        on=["source_r", "record_id_r"],
+    keyed = known.select(
+        (pl.col("source_l") + "|" + pl.col("record_id_l")).alias("key_l"),
+        (pl.col("source_r") + "|" + pl.col("record_id_r")).alias("key_r"),
+        "status",
     )
-    must = j.filter(pl.col("status") == "accepted").select("unique_id_l", "unique_id_r")
-    cannot = j.filter(pl.col("status") == "rejected").select("unique_id_l", "unique_id_r")
+    must = keyed.filter(pl.col("status") == "accepted").drop("status")
+    cannot = keyed.filter(pl.col("status") == "rejected").drop("status")
     return must, cannot
+
+
+def to_unique_ids(key_pairs: pl.DataFrame | None, prepared: pl.DataFrame) -> pl.DataFrame | None:
+    """Key pairs (``key_l, key_r``) as ``unique_id_l, unique_id_r`` of ``prepared``."""
+    if key_pairs is None or key_pairs.height == 0:
+        return None
+    ids = prepared.select("unique_id", (pl.col("__src") + "|" + pl.col("__rid")).alias("key"))
+    return (
+        key_pairs.join(ids.rename({"key": "key_l", "unique_id": "unique_id_l"}), on="key_l")
+        .join(ids.rename({"key": "key_r", "unique_id": "unique_id_r"}), on="key_r")
+        .select("unique_id_l", "unique_id_r")
+    )

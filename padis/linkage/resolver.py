@@ -1,0 +1,98 @@
+"""The register's identity seam filled by Splink: ``SplinkResolver`` gives source records person ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, delete, insert
+
+from padis.linkage import model as mdl
+from padis.linkage import review
+from padis.linkage.incremental import LinkState, keyed_pairs, link_full, link_incremental
+from padis.linkage.models import LinkagePerson
+from padis.linkage.settings import LinkSettings, person_settings
+
+SOURCE = "source_record"
+
+
+def register_settings() -> LinkSettings:
+    """Settings for the register's person-level columns (no address there)."""
+    return person_settings(id_column="record_id", source_column=None, with_address=False)
+
+
+def to_link_frame(records: pl.DataFrame) -> pl.DataFrame:
+    """The register's resolve frame in the linkage schema."""
+    cols = set(records.columns)
+
+    def col(name: str) -> pl.Expr:
+        return pl.col(name).cast(pl.Utf8) if name in cols else pl.lit(None, pl.Utf8)
+
+    return records.select(
+        pl.col("record_id").cast(pl.Utf8),
+        col("id_number").alias("id_number"),
+        col("name").alias("name"),
+        col("sex").alias("sex"),
+        col("birth_date").alias("birth_date"),
+        pl.coalesce(col("registered_division"), col("residence_division")).alias("division"),
+    )
+
+
+class SplinkResolver:
+    """Probabilistic resolver: links records to the persons linked so far (state under ``folder``)."""
+
+    def __init__(self, folder: str | Path | None = None, *, engine: str = "duckdb") -> None:
+        if folder is None:
+            from padis.settings import get_settings
+
+            folder = get_settings().home / "linkage" / "register"
+        self.folder = Path(folder)
+        self.engine = engine
+
+    def resolve(self, engine: Engine, records: pl.DataFrame) -> pl.DataFrame:
+        """``records`` → ``record_id, person_id`` (Int64), linking new records incrementally."""
+        empty = pl.DataFrame(schema={"record_id": pl.Int64, "person_id": pl.Int64})
+        if records.height == 0:
+            return empty
+        frame = to_link_frame(records)
+        settings = register_settings()
+        must, cannot = review.decided_pairs(engine)
+        if LinkState.exists(self.folder):
+            state, pairs = link_incremental(
+                LinkState.load(self.folder),
+                frame,
+                engine=self.engine,
+                where="register",
+                must_link=must,
+                cannot_link=cannot,
+            )
+        else:
+            prepared = mdl.prepare(frame, settings, source=SOURCE, where="register")
+            state, pairs = link_full(
+                self.folder, prepared, settings, engine=self.engine, must_link=must, cannot_link=cannot
+            )
+        if pairs.height:
+            s = state.model.settings
+            review.queue(
+                engine, keyed_pairs(pairs, state.records), state.model, s.review_low, s.match_threshold
+            )
+        persons = state.persons.with_columns(pl.col("key").str.split_exact("|", 1).alias("_k")).unnest("_k")
+        persons = persons.rename({"field_0": "source", "field_1": "record_id"})
+        save_person_ids(engine, persons.select("source", "record_id", "person_id"))
+        wanted = frame.select(pl.col("record_id"))
+        return wanted.join(persons.select("record_id", "person_id"), on="record_id", how="inner").select(
+            pl.col("record_id").cast(pl.Int64), pl.col("person_id").cast(pl.Int64)
+        )
+
+
+def save_person_ids(engine: Engine, mapping: pl.DataFrame) -> int:
+    """Replace the stored record → person map for the sources in ``mapping``."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = mapping.with_columns(pl.lit(now).alias("linked_at")).to_dicts()
+    sources = mapping.get_column("source").unique().to_list()
+    with engine.begin() as conn:
+        conn.execute(delete(LinkagePerson).where(LinkagePerson.source.in_(sources)))
+        if rows:
+            conn.execute(insert(LinkagePerson), rows)
+    return len(rows)
