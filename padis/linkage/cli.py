@@ -1,4 +1,4 @@
-"""``padis link``: dedupe a file, link two files, evaluate against truth, clerical review, register linkage."""
+"""``padis link``: dedupe a file, link two files, evaluate, clerical review, register linkage."""
 
 from __future__ import annotations
 
@@ -131,7 +131,8 @@ def evaluate_cmd(
         raise InputError("nothing to evaluate", where="padis link evaluate", why="give --clusters or --synth")
     console.print(f"[bold]pairwise[/] {scores.line()}")
     console.print(
-        f"true pairs {scores.true_pairs}, predicted {scores.predicted_pairs}, correct {scores.correct_pairs}; "
+        f"true pairs {scores.true_pairs}, predicted {scores.predicted_pairs}, "
+        f"correct {scores.correct_pairs}; "
         f"clusters with two valid ID numbers: {scores.id_conflicts}"
     )
     if curve is not None:
