@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
@@ -101,7 +101,7 @@ class DivisionRegistry:
     def __len__(self) -> int:
         return len(self._by_code)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Division]:
         return iter(self._by_code.values())
 
     # -- single codes ------------------------------------------------------------------------------
@@ -194,8 +194,7 @@ class DivisionRegistry:
     def prefectures(self, province: str | int, year: int | None = None) -> list[Division]:
         """Prefecture-level units of a province, now (or in ``year``)."""
         prov = self.require(province)
-        codes = [c for c in self._children.get(prov.code, [])]
-        return self._listed(codes, "prefecture", year)
+        return self._listed(self._children.get(prov.code, []), "prefecture", year)
 
     def counties(self, province: str | int | None = None, year: int | None = None) -> list[Division]:
         """County-level units, of one province or all, now (or in ``year``); summary rows left out."""
