@@ -320,11 +320,12 @@ def write_change(
 
 
 def read_feed(conn: Connection, after: int, limit: int) -> list[dict[str, Any]]:
-    """Change-feed events with ``seq > after`` in seq order (register's ``read_feed`` when present)."""
+    """Change-feed events with ``seq > after`` in seq order (the register's ``read_feed`` when present)."""
     mod = _optional("padis.register.feed")
     if mod is not None and hasattr(mod, "read_feed"):
-        rows = mod.read_feed(conn, after=after, limit=limit)
-        return [dict(r) for r in rows] if not isinstance(rows, pl.DataFrame) else rows.to_dicts()
+        import dataclasses
+
+        return [dataclasses.asdict(e) for e in mod.read_feed(conn, after_seq=after, limit=limit)]
     result = conn.execute(
         text(
             "SELECT seq, event_id, event_type, person_id, division, event_date, payload, recorded_at"
