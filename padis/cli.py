@@ -23,7 +23,7 @@ class PadisGroup(TyperGroup):
             return super().invoke(ctx)
         except PadisError as exc:
             Console(stderr=True).print(f"[bold red]error:[/] {exc.line()}", highlight=False, soft_wrap=True)
-            raise click.exceptions.Exit(exc.exit_code) from exc
+            raise typer.Exit(exc.exit_code) from exc
 
 
 app = typer.Typer(
