@@ -32,7 +32,7 @@ RESULT_SCHEMA = {
     "period": pl.Utf8, "sex": pl.Utf8, "age": pl.Utf8, "value": pl.Float64, "numerator": pl.Float64,
     "denominator": pl.Float64,
 }
-CUBES = ("pop", "births", "deaths", "moves_in", "moves_out", "assistance")
+CUBES = ("pop", "pop_reg", "births", "deaths", "moves_in", "moves_out", "assistance")
 
 
 @dataclass(frozen=True)
@@ -167,6 +167,13 @@ def cube_sql() -> dict[str, str]:
             "AND (pe.death_date IS NULL OR pe.death_date > t.d) "
             "LEFT JOIN s_contra c ON c.person_id = pe.person_id AND c.period = t.period "
             "GROUP BY 1, 2, 3, 4, 5, 6, 7) q JOIN s_ages g ON g.age = q.age"
+        ),
+        "cube_pop_reg": (
+            "SELECT q.period, q.county, q.sex, q.age, g.age5, q.n FROM ("
+            f"SELECT t.period, pe.registered_division AS county, pe.sex, LEAST({age_pt}, 100) AS age, "
+            "COUNT(*) AS n FROM persons pe JOIN s_points t ON t.at = 'end' AND pe.birth_date <= t.d "
+            "AND (pe.death_date IS NULL OR pe.death_date > t.d) WHERE pe.registered_division IS NOT NULL "
+            "GROUP BY 1, 2, 3, 4) q JOIN s_ages g ON g.age = q.age"
         ),
         "cube_births": (
             "SELECT q.period, q.county, q.sex, q.birth_order, q.mother_age, g.age5 AS mother_age5, q.n FROM ("
