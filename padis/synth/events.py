@@ -143,14 +143,19 @@ def _year(rng: np.random.Generator, pop: Population, geo: Geography, year: int, 
     _school(pop, year, log)
 
 
+def draw_birth_sex(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Sexes of ``n`` newborns ('1'/'2') at the census sex ratio at birth."""
+    p_male = cal.SEX_RATIO_AT_BIRTH / (100 + cal.SEX_RATIO_AT_BIRTH)
+    return np.where(rng.random(n) < p_male, "1", "2")
+
+
 def _births(rng: np.random.Generator, pop: Population, year: int, mothers: np.ndarray, log: EventLog) -> None:
     """Append the children of ``mothers`` (sex by the sex ratio at birth, father = husband)."""
     n = mothers.size
     if n == 0:
         return
     dates = _dates_in_year(rng, year, n, end=pop["death_date"][mothers])
-    p_male = cal.SEX_RATIO_AT_BIRTH / (100 + cal.SEX_RATIO_AT_BIRTH)
-    sex = np.where(rng.random(n) < p_male, "1", "2")
+    sex = draw_birth_sex(rng, n)
     fathers = pop["spouse_idx"][mothers]
     eth = pop["ethnicity"][mothers]
     names = draw_names(rng, sex, np.full(n, year), eth)

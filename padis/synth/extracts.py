@@ -423,6 +423,9 @@ def _id_issuance(w: World) -> Dataset:
         _d_CSRQ="birth_date",
         ZZ=w.addresses.gather(p["household_id"]),
         HJDZ_XZQH="registered_division",
+        HYZK="marital_status",
+        HKLX="hukou_type",
+        ZT=pl.lit("0"),
         QFRQ=_fmt(pl.col("_report"), fmt[0]),
         _d_QFRQ="_report",
         _e_QFRQ="_event",
@@ -435,6 +438,9 @@ def _id_issuance(w: World) -> Dataset:
         _date_col("CSRQ", "birth_date", fmt),
         Column("ZZ", "registered_address"),
         Column("HJDZ_XZQH", "registered_division", "division"),
+        Column("HYZK", "marital_status", "code", errors=("field_disagreement",)),
+        Column("HKLX", "hukou_type", "code"),
+        Column("ZT", "status", "code", codes=dict(STATUS_PS)),
         _date_col("QFRQ", None, fmt, kind="report"),
     ]
     return Dataset("public_security", "id_issuance", "person", "SLH", "SL", frame, cols, "QFRQ")
@@ -737,6 +743,7 @@ def _wcba(w: World) -> Dataset:
         HKLX=pl.lit("家庭户"),
         HJD="registered_division",
         XJZD="residence_division",
+        RKZT=pl.lit("在册"),
         GXRQ=_fmt(pl.col("_report"), fmt[0]),
         _d_GXRQ="_report",
         _e_GXRQ="_report",
@@ -752,6 +759,7 @@ def _wcba(w: World) -> Dataset:
         Column("HKLX", "hukou_type", "code", codes={"家庭户": "10", "集体户": "20"}),
         Column("HJD", "registered_division", "division"),
         Column("XJZD", "residence_division", "division", errors=("stale_address",)),
+        Column("RKZT", "status", "code", codes={"在册": "active", "死亡": "deceased", "迁出": "moved_out"}),
         _date_col("GXRQ", None, fmt, kind="report"),
     ]
     return Dataset("pfp", "wcba", "person", "YLFNBM", "YL", frame, cols, "GXRQ")
