@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as FPath
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
@@ -143,7 +144,7 @@ def create_subscription(
 @router.get("/subscriptions/{subscription_id}/events", response_model=EventsBody)
 def pull_events(
     request: Request,
-    subscription_id: int,
+    subscription_id: int = FPath(..., ge=1, le=2**53),
     cursor: int = Query(0, ge=0, le=2**62),
     limit: int = Query(100, ge=1, le=1000),
     principal: Principal = Depends(caller),

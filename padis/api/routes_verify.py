@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Request, UploadFile
+from fastapi import Path as FPath
 from fastapi.responses import FileResponse
 
 from padis.api.common import ERRORS
@@ -108,7 +109,9 @@ def _owned(request: Request, principal: Principal, job_id: str) -> dict:  # type
 
 
 @router.get("/jobs/{job_id}", response_model=JobBody)
-def job_status(request: Request, job_id: str, principal: Principal = Depends(caller)) -> JobBody:
+def job_status(
+    request: Request, job_id: str = FPath(..., max_length=64), principal: Principal = Depends(caller)
+) -> JobBody:
     """Status and progress of a job."""
     request.state.action = "verify_status"
     return _job_body(_owned(request, principal, job_id))
@@ -117,7 +120,9 @@ def job_status(request: Request, job_id: str, principal: Principal = Depends(cal
 @router.get(
     "/jobs/{job_id}/result.csv", response_class=FileResponse, responses={200: {"content": {"text/csv": {}}}}
 )
-def job_result_csv(request: Request, job_id: str, principal: Principal = Depends(caller)) -> FileResponse:
+def job_result_csv(
+    request: Request, job_id: str = FPath(..., max_length=64), principal: Principal = Depends(caller)
+) -> FileResponse:
     """The per-row results as CSV."""
     _owned(request, principal, job_id)
     audit(request, "verify_download", {"job_id": job_id, "format": "csv"}, None, "ok")
@@ -134,7 +139,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.get(
     "/jobs/{job_id}/result.xlsx", response_class=FileResponse, responses={200: {"content": {XLSX: {}}}}
 )
-def job_result_xlsx(request: Request, job_id: str, principal: Principal = Depends(caller)) -> FileResponse:
+def job_result_xlsx(
+    request: Request, job_id: str = FPath(..., max_length=64), principal: Principal = Depends(caller)
+) -> FileResponse:
     """The per-row results as XLSX."""
     _owned(request, principal, job_id)
     audit(request, "verify_download", {"job_id": job_id, "format": "xlsx"}, None, "ok")

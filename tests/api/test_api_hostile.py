@@ -9,8 +9,8 @@ import jwt
 import pytest
 from sqlalchemy import text
 
-from padis.exchange.members import add_member
 from padis.exchange.agreements import add_agreement
+from padis.exchange.members import add_member
 from padis.security.tokens import issue_token
 
 INJECTIONS = [
