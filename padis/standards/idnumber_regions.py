@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import polars as pl
 
 # Years outside any real validity range, used for open ends so comparisons need no null handling.
 OPEN_START = 0
 OPEN_END = 9999
-
-_LINE = re.compile(r'^(?P<indent> *)(?P<digits>\d+)\s+(?P<kind>province|county)="(?P<value>[^"]*)"')
-_SPAN = re.compile(r"^(?:\[(?P<start>\d{4})?-(?P<end>\d{4})?\])?(?P<name>.+)$")
 
 
 @dataclass(frozen=True)
@@ -38,40 +33,10 @@ class RegionLookup:
         return None
 
 
-def _fallback_validity_frame() -> pl.DataFrame:
-    """Read python-stdnum's loc.dat directly (used only while ``divisions.get_divisions`` is unavailable)."""
-    path = resources.files("stdnum.cn").joinpath("loc.dat")
-    rows: list[tuple[str, str, int | None, int | None]] = []
-    province = ""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        match = _LINE.match(line)
-        if match is None:
-            continue
-        if not match["indent"]:
-            province = match["digits"]
-            continue
-        for part in match["value"].split(","):
-            span = _SPAN.match(part.strip())
-            if span is None:
-                continue
-            start = int(span["start"]) if span["start"] else None
-            end = int(span["end"]) if span["end"] else None
-            if start is not None and end is not None and start > end:
-                start = end
-            rows.append((province + match["digits"], span["name"], start, end))
-    return pl.DataFrame(
-        rows,
-        schema={"code": pl.String, "name": pl.String, "start_year": pl.Int32, "end_year": pl.Int32},
-        orient="row",
-    )
-
-
 def validity_frame() -> pl.DataFrame:
     """The division history ``[code, name, start_year, end_year]`` from padis.standards.divisions."""
-    try:
-        from padis.standards.divisions import get_divisions
-    except ImportError:
-        return _fallback_validity_frame()
+    from padis.standards.divisions import get_divisions
+
     return get_divisions().validity_frame()
 
 
@@ -89,7 +54,7 @@ def _merge_spans(spans: list[tuple[int, int]]) -> tuple[int, int, list[int]]:
 
 @lru_cache(maxsize=1)
 def get_region_lookup() -> RegionLookup:
-    """The address-code lookup, built once per process from the division history."""
+    """The address-code lookup, built once per process from the division history (with its overlays)."""
     history = validity_frame().select(
         pl.col("code").cast(pl.String),
         pl.col("start_year").cast(pl.Int32).fill_null(OPEN_START),
