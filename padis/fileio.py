@@ -164,37 +164,34 @@ def _decode(path: Path, encoding: str, out: BinaryIO | None) -> int | None:
     return None
 
 
-def _detect_encoding(path: Path) -> str:
+@contextlib.contextmanager
+def _utf8_source(path: Path) -> Iterator[tuple[Path, str]]:
+    """The file as UTF-8 and its detected encoding: the file itself if plain UTF-8, else a temporary copy.
+
+    At most two passes: strict UTF-8 validation, then transcoding (BOM encoding or GB18030).
+    """
     with path.open("rb") as handle:
         head = handle.read(4)
-    for bom, name in _BOMS:
-        if head.startswith(bom):
-            bad = _decode(path, name, None)
-            if bad is not None:
-                why = f"it starts with a {name} byte-order mark but byte {bad} is invalid in {name}"
-                raise InputError("cannot decode the file", where=str(path), why=why)
-            return name
-    bad_utf8 = _decode(path, "utf-8", None)
-    if bad_utf8 is None:
-        return "utf-8"
-    bad_gb = _decode(path, "gb18030", None)
-    if bad_gb is None:
-        return "gb18030"
-    why = f"tried UTF-8 (invalid byte at offset {bad_utf8}) and GB18030 (invalid byte at offset {bad_gb})"
-    raise InputError("cannot decode the file", where=str(path), why=why)
-
-
-@contextlib.contextmanager
-def _utf8_source(path: Path, encoding: str) -> Iterator[Path]:
-    """The file itself if plain UTF-8, else a temporary UTF-8 copy (removed afterwards)."""
-    if encoding == "utf-8":
-        yield path
-        return
+    encoding = next((name for bom, name in _BOMS if head.startswith(bom)), None)
+    bad_utf8 = None
+    if encoding is None:
+        bad_utf8 = _decode(path, "utf-8", None)
+        if bad_utf8 is None:
+            yield path, "utf-8"
+            return
+        encoding = "gb18030"
     with tempfile.TemporaryDirectory(prefix="padis-read-") as tmp:
         target = Path(tmp) / "utf8.txt"
         with target.open("wb") as out:
-            _decode(path, encoding, out)
-        yield target
+            bad = _decode(path, encoding, out)
+        if bad is not None:
+            if bad_utf8 is None:
+                why = f"it starts with a {encoding} byte-order mark but byte {bad} is invalid in {encoding}"
+            else:
+                why = f"tried UTF-8 (invalid byte at offset {bad_utf8}) and "
+                why += f"GB18030 (invalid byte at offset {bad})"
+            raise InputError("cannot decode the file", where=str(path), why=why)
+        yield target, encoding
 
 
 def _first_line(source: Path) -> str:
@@ -209,9 +206,8 @@ def _first_line(source: Path) -> str:
 
 
 def _read_text(path: Path, *, header: bool | None, column: str | None) -> ReadResult:
-    encoding = _detect_encoding(path)
     where = str(path)
-    with _utf8_source(path, encoding) as source:
+    with _utf8_source(path) as (source, encoding):
         first = _first_line(source)
         if not first.strip():
             raise InputError("empty file", where=where, why="it holds only blank lines")
@@ -308,7 +304,8 @@ def _read_delimited(source: Path, delimiter: str, has_header: bool, where: str) 
     try:
         table = _arrow_strings(source, names, 1 if has_header else 0, parse)
     except pa.ArrowInvalid as exc:
-        why = bad[0] if bad else str(exc).splitlines()[0]
+        # Arrow's message ends with the offending row's text: cut it, it may hold personal data.
+        why = bad[0] if bad else re.sub(r"(got \d+).*", r"\1", str(exc).splitlines()[0])
         raise InputError("ragged or malformed CSV", where=where, why=why) from exc
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
