@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from padis.settings import get_settings
+from padis.stats.divisions import LEVELS
 from padis.stats.indicators import compute_all_levels
 from padis.stats.periods import parse_periods
 from padis.stats.projection import project_snapshot
@@ -52,7 +53,7 @@ def refresh(snapshot: Snapshot, periods: str | None = None, *, home: Path | None
         p.kind == "" for p in parse_periods(spec)) else latest_year(snapshot)
     proj = project_snapshot(snapshot, base_year, projection_years, DEFAULT_SCENARIOS)
     frames = [proj.totals(level=lvl).with_columns(pl.lit(lvl).alias("level"))
-              for lvl in ("province", "prefecture", "county")]
+              for lvl in LEVELS]
     pl.concat(frames).write_parquet(out / "projection.parquet")
     meta = {"periods": [p.code for p in parse_periods(spec)], "base_year": base_year,
             "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "source": source,

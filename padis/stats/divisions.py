@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import polars as pl
 
-LEVELS = ("province", "prefecture", "county")
-LEVEL_LABELS = {"province": "省", "prefecture": "市", "county": "县"}
+LEVELS = ("nation", "province", "prefecture", "county")
+LEVEL_LABELS = {"nation": "全部辖区", "province": "省", "prefecture": "市", "county": "县"}
+ALL = "000000"  # the code of "every division of this node" (level nation)
 
 
 def _prefix_frame(codes: list[str]) -> pl.DataFrame:
@@ -15,6 +18,7 @@ def _prefix_frame(codes: list[str]) -> pl.DataFrame:
         county=pl.col("code"),
         prefecture=pl.col("code").str.slice(0, 4) + "00",
         province=pl.col("code").str.slice(0, 2) + "0000",
+        nation=pl.lit(ALL),
     )
 
 
@@ -37,11 +41,14 @@ def division_map(codes: list[str]) -> pl.DataFrame:
         "code", "county",
         pl.coalesce("prefecture_code", "prefecture").alias("prefecture"),
         pl.coalesce("province_code", "province").alias("province"),
+        "nation",
     )
 
 
 def level_of(code: str) -> str:
-    """Level of a division code by its layout (province xx0000, prefecture xxxx00, else county)."""
+    """Level of a code by its layout (000000 all, province xx0000, prefecture xxxx00, else county)."""
+    if code == ALL:
+        return "nation"
     if code.endswith("0000"):
         return "province"
     if code.endswith("00"):
@@ -55,8 +62,11 @@ def child_level(level: str) -> str | None:
     return LEVELS[i + 1] if i + 1 < len(LEVELS) else None
 
 
+@lru_cache(maxsize=20_000)
 def division_name(code: str) -> str:
     """Chinese name of a division from padis.standards, or the code itself when unknown."""
+    if code == ALL:
+        return LEVEL_LABELS["nation"]
     try:
         from padis.standards.divisions import get_divisions
 
