@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-STAGES = ("population", "events", "extracts", "errors", "write_extracts", "truth")
+STAGES = ("population", "events", "world", "truth", "extracts", "errors", "write_extracts")
 
 
 def synth(

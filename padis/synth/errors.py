@@ -194,9 +194,8 @@ class Injector:
             return present & (f"_e_{col.name}" in frame.columns)
         if kind == "stale_address":
             prev = self.previous_residence[r]
-            return (
-                present & has_ref & (prev > 0) & (prev.astype(str) != frame[col.name].to_numpy().astype(str))
-            )
+            current = frame[col.name].cast(pl.Int64, strict=False).fill_null(0).to_numpy()
+            return present & has_ref & (prev > 0) & (prev != current)
         if kind == "field_disagreement":
             return present & (len(self._codes_for(frame, col)) > 1)
         return np.zeros(len(ref), dtype=bool)
@@ -270,10 +269,11 @@ class Injector:
         if kind in DATE_ERRORS or kind == "late_report":
             true_dates = frame[f"_d_{col.name}"].gather(hit)
             if kind == "late_report":
+                # months after the event, and after the date it would normally have been reported
                 event = frame[f"_e_{col.name}"].gather(hit)
-                late = pl.DataFrame({"e": event, "k": rng.integers(60, 366, hit.size)}).select(
-                    pl.col("e") + pl.duration(days=pl.col("k"))
-                )["e"]
+                late = pl.DataFrame(
+                    {"e": event, "r": true_dates, "k": rng.integers(60, 366, hit.size)}
+                ).select(pl.max_horizontal("e", "r") + pl.duration(days=pl.col("k")))["e"]
                 return late.dt.strftime(col.formats[0]).to_list()
             if kind == "date_format":
                 alt = [f for f in col.formats[1:]]

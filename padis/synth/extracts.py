@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -230,6 +231,7 @@ def person_frame(pop: Population, geo: Geography) -> pl.DataFrame:
     names = compose(pop["name_s"], pop["name_a"], pop["name_b"], pop["name_dot"])
     birth = pl.Series("birth_date", pop["birth_date"]).cast(pl.Date)
     pre1999 = birth < dt.date(1999, 1, 1)
+    here = np.array([int(p) for p in geo.provinces])
     return pl.DataFrame(
         {
             "_p": np.arange(len(pop), dtype=np.int64),
@@ -257,6 +259,8 @@ def person_frame(pop: Population, geo: Geography) -> pl.DataFrame:
             "death_date": pl.Series(pop["death_date"]).cast(pl.Date),
             "arrived": pl.Series(pop["arrived"]).cast(pl.Date),
             "initial": pop["initial"],
+            "_here_registered_division": np.isin(pop["registered_division"] // 10000, here),
+            "_here_residence_division": np.isin(pop["residence_division"] // 10000, here),
         }
     )
 
@@ -266,25 +270,33 @@ def _delay(rng: np.random.Generator, n: int, mean_days: float) -> pl.Series:
     return pl.Series(rng.geometric(1.0 / (mean_days + 1), n) - 1, dtype=pl.Int64)
 
 
-def build_datasets(world: World) -> list[Dataset]:
-    """Every agency extract, clean (errors come later)."""
+def dataset_builders() -> list[Callable[[World], Dataset]]:
+    """The builders of every agency extract, in output order (each builds one clean extract)."""
     return [
-        _household_register(world),
-        _ps_moves(world),
-        _id_issuance(world),
-        _birth_certificates(world),
-        _death_certificates(world),
-        _marriages(world),
-        _cremations(world),
-        _enrolment(world),
-        _insurance(world),
-        _wcba(world),
-        _contraception(world),
-        _floating(world),
+        _household_register,
+        _ps_moves,
+        _id_issuance,
+        _birth_certificates,
+        _death_certificates,
+        _marriages,
+        _cremations,
+        _enrolment,
+        _insurance,
+        _wcba,
+        _contraception,
+        _floating,
     ]
 
 
+def build_datasets(world: World) -> list[Dataset]:
+    """Every agency extract, clean (errors come later)."""
+    return [build(world) for build in dataset_builders()]
+
+
 def _in_provinces(col: str, geo: Geography) -> pl.Expr:
+    """True where a division column lies in one of the chosen provinces (helper columns when present)."""
+    if col in ("registered_division", "residence_division"):
+        return pl.col(f"_here_{col}")
     return pl.col(col).str.slice(0, 2).is_in(geo.provinces)
 
 
@@ -401,15 +413,15 @@ def _ps_moves(w: World) -> Dataset:
 def _id_issuance(w: World) -> Dataset:
     """公安 居民身份证申领: first cards at 16 and renewals at 26, 36 and 46 during the period."""
     p = w.persons.filter(_in_provinces("registered_division", w.geo))
-    years = list(range(int(str(w.start)[:4]), int(str(w.end)[:4]) + 1))
+    y0, y1 = int(str(w.start)[:4]), int(str(w.end)[:4])
     rows = []
-    for y in years:
-        for at in (16, 26, 36, 46):
-            rows.append(
-                p.filter(pl.col("birth_date").dt.year() == y - at).with_columns(
-                    _event=pl.col("birth_date").dt.offset_by(f"{at}y")
-                )
+    for at in (16, 26, 36, 46):
+        year = pl.col("birth_date").dt.year() + at
+        rows.append(
+            p.filter((year >= y0) & (year <= y1)).with_columns(
+                _event=pl.col("birth_date").dt.offset_by(f"{at}y")
             )
+        )
     p = pl.concat(rows).filter(pl.col("death_date").is_null() | (pl.col("death_date") > pl.col("_event")))
     p = p.with_columns(_report=pl.col("_event") + pl.duration(days=_delay(w.rng, p.height, 25)))
     fmt = ["%Y.%m.%d", "%Y%m%d"]

@@ -15,7 +15,7 @@ from padis.errors import InputError
 from padis.synth import calibration as cal
 from padis.synth.errors import ErrorRates, Injector
 from padis.synth.events import simulate
-from padis.synth.extracts import World, build_datasets, person_frame
+from padis.synth.extracts import World, dataset_builders, person_frame
 from padis.synth.geography import Geography
 from padis.synth.population import build_population
 from padis.synth.writer import ENCODINGS, FORMATS, write_manifest, write_mapping, write_parquet, write_table
@@ -75,6 +75,7 @@ class SynthResult:
     persons: int
     events: int
     errors: int
+    cpu_timings: dict[str, float] = field(default_factory=dict)
 
 
 def parse_years(text: str) -> tuple[int, int]:
@@ -109,13 +110,15 @@ def generate(config: SynthConfig, progress: Callable[[str], None] | None = None)
     """Generate the data set into ``config.out`` (replacing what a previous run left there)."""
     config.check()
     timings: dict[str, float] = {}
-    clock = [time.perf_counter()]
+    cpu: dict[str, float] = {}
+    clock = [time.perf_counter(), time.process_time()]
 
-    def stage(name: str) -> None:
-        now = time.perf_counter()
-        timings[name] = round(now - clock[0], 3)
-        clock[0] = now
-        if progress:
+    def stage(name: str, add: bool = False) -> None:
+        now, now_cpu = time.perf_counter(), time.process_time()
+        timings[name] = round((timings.get(name, 0.0) if add else 0.0) + now - clock[0], 3)
+        cpu[name] = round((cpu.get(name, 0.0) if add else 0.0) + now_cpu - clock[1], 3)
+        clock[0], clock[1] = now, now_cpu
+        if progress and not add:
             progress(name)
 
     rng = np.random.default_rng(config.seed)
@@ -141,8 +144,7 @@ def generate(config: SynthConfig, progress: Callable[[str], None] | None = None)
         addresses=_addresses(rng, pop, geo),
         companies=_companies(config.seed),
     )
-    datasets = build_datasets(world)
-    stage("extracts")
+    stage("world")
 
     previous = _previous_residence(events, len(pop))
     injector = Injector(config.rates, rng, pop, persons, previous, {})
@@ -154,9 +156,12 @@ def generate(config: SynthConfig, progress: Callable[[str], None] | None = None)
     for sub in ("extracts", "mappings", "truth"):
         (out / sub).mkdir(parents=True, exist_ok=True)
 
+    # one extract at a time, so only one is in memory
     records, errors, counts = [], [], {}
-    finished = []
-    for ds in datasets:
+    person_ids = persons["person_id"]
+    for build in dataset_builders():
+        ds = build(world)
+        stage("extracts", add=True)
         frame = injector.apply(ds)
         offset = int(rng.integers(1, 10**6))
         frame = frame.with_columns(
@@ -164,11 +169,6 @@ def generate(config: SynthConfig, progress: Callable[[str], None] | None = None)
                 "{}{}", pl.lit(ds.prefix), (pl.col("_row") + offset).cast(pl.String).str.zfill(10)
             ).alias(ds.record_id)
         )
-        finished.append((ds, frame))
-    stage("errors")
-
-    person_ids = persons["person_id"]
-    for ds, frame in finished:
         keys = frame.select("_row", ds.record_id, "_dup_of")
         rec = frame.select(
             dataset=pl.lit(ds.name),
@@ -187,15 +187,17 @@ def generate(config: SynthConfig, progress: Callable[[str], None] | None = None)
             .rename({"original_record_id": "duplicate_of"})
         )
         records.append(rec)
-        errs = _errors_for(ds.name, injector, keys)
-        errors.append(errs)
+        errors.append(_errors_for(ds.name, injector, keys))
+        injector.found = []
+        stage("errors", add=True)
         visible = [ds.record_id] + [
             c.name for c in ds.columns if c.name != ds.record_id and c.name in frame.columns
         ]
         write_table(frame.select(visible), out / "extracts" / ds.name, config.fmt, config.encoding)
         write_mapping(ds.mapping(), out / "mappings" / f"{ds.name}.yaml")
         counts[ds.name] = frame.height
-    stage("write_extracts")
+        del frame, ds
+        stage("write_extracts", add=True)
 
     errors_frame = pl.concat(errors, how="vertical") if errors else pl.DataFrame()
     records_frame = pl.concat(records, how="vertical")
@@ -232,7 +234,10 @@ def generate(config: SynthConfig, progress: Callable[[str], None] | None = None)
     }
     write_manifest(out, manifest)
     stage("truth")
-    return SynthResult(out, counts, timings, persons.height, events.height, errors_frame.height)
+    if progress:
+        for name in ("extracts", "errors", "write_extracts"):
+            progress(name)
+    return SynthResult(out, counts, timings, persons.height, events.height, errors_frame.height, cpu)
 
 
 def _other(frame: pl.DataFrame, person_ids: pl.Series) -> pl.Series:

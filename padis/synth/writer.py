@@ -19,7 +19,7 @@ XLSX_MAX_ROWS = 1_048_576  # rows per sheet, header included
 def write_parquet(frame: pl.DataFrame, path: Path) -> None:
     """Parquet with fixed settings so the same data gives the same bytes."""
     frame.write_parquet(
-        path, compression="zstd", compression_level=3, statistics=True, row_group_size=256_000
+        path, compression="zstd", compression_level=1, statistics=True, row_group_size=256_000
     )
 
 
