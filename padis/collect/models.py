@@ -2,9 +2,10 @@
 
 Storage choice: one ``source_record`` table for every record type. The person-level fields the
 register assembles (the dictionary's ``person`` record fields named in ``PERSON_COLUMNS``) are typed
-columns, so golden records and linkage run as set-based SQL; every mapped dictionary field of the
-record, normalised, is also kept in ``fields`` (JSON text), so record-specific fields (a marriage's
-spouse, a birth's mother) survive without one table per record type.
+columns (for a record about someone else's event, the subject's: a birth's child, a marriage's husband,
+with the second party in ``related_id_number``), so golden records and linkage run as set-based SQL;
+the record's other mapped dictionary fields, normalised, are kept in ``fields`` (JSON text), so
+record-specific fields survive without one table per record type.
 """
 
 from __future__ import annotations
@@ -69,10 +70,13 @@ class SourceRecord(Base):
         Index("ix_source_record_batch_id", "batch_id"),
         Index("ix_source_record_person_id", "person_id"),
         Index("ix_source_record_id_number", "id_number"),
+        Index("ix_source_record_related_person_id", "related_person_id"),
     )
 
     record_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("batch.batch_id"))
+    # No foreign key to batch: it would cost a trigger per row in a COPY, and rows only ever arrive in
+    # the same transaction as their batch row.
+    batch_id: Mapped[int] = mapped_column(Integer)
     agency: Mapped[str] = mapped_column(String(32))
     record_type: Mapped[str] = mapped_column(String(32))
     source_key: Mapped[str | None] = mapped_column(String(100))
@@ -92,7 +96,10 @@ class SourceRecord(Base):
     residence_division: Mapped[str | None] = mapped_column(String(12))
     death_date: Mapped[date | None] = mapped_column(Date)
     event_date: Mapped[date | None] = mapped_column(Date)
-    fields: Mapped[str] = mapped_column(Text)
+    event_type: Mapped[str | None] = mapped_column(String(20))
+    related_id_number: Mapped[str | None] = mapped_column(String(18))
+    related_person_id: Mapped[int | None] = mapped_column(BigInteger)
+    fields: Mapped[str | None] = mapped_column(Text)
     warnings: Mapped[str | None] = mapped_column(Text)
 
 

@@ -43,6 +43,47 @@ def upgrade() -> None:
         sa.UniqueConstraint("agency", "file_hash", name=op.f("uq_batch_agency")),
     )
     op.create_table(
+        "source_record",
+        sa.Column(
+            "record_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("agency", sa.String(length=32), nullable=False),
+        sa.Column("record_type", sa.String(length=32), nullable=False),
+        sa.Column("source_key", sa.String(length=100), nullable=True),
+        sa.Column("row_number", sa.Integer(), nullable=False),
+        sa.Column("file_hash", sa.String(length=64), nullable=False),
+        sa.Column("received_at", sa.DateTime(), nullable=False),
+        sa.Column("person_id", sa.BigInteger(), nullable=True),
+        sa.Column("id_number", sa.String(length=18), nullable=True),
+        sa.Column("name", sa.String(length=100), nullable=True),
+        sa.Column("sex", sa.String(length=8), nullable=True),
+        sa.Column("birth_date", sa.Date(), nullable=True),
+        sa.Column("ethnicity", sa.String(length=8), nullable=True),
+        sa.Column("education", sa.String(length=8), nullable=True),
+        sa.Column("marital_status", sa.String(length=8), nullable=True),
+        sa.Column("hukou_type", sa.String(length=8), nullable=True),
+        sa.Column("registered_division", sa.String(length=12), nullable=True),
+        sa.Column("residence_division", sa.String(length=12), nullable=True),
+        sa.Column("death_date", sa.Date(), nullable=True),
+        sa.Column("event_date", sa.Date(), nullable=True),
+        sa.Column("event_type", sa.String(length=20), nullable=True),
+        sa.Column("related_id_number", sa.String(length=18), nullable=True),
+        sa.Column("related_person_id", sa.BigInteger(), nullable=True),
+        sa.Column("fields", sa.Text(), nullable=True),
+        sa.Column("warnings", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_source_record")),
+    )
+    op.create_index("ix_source_record_batch_id", "source_record", ["batch_id"], unique=False)
+    op.create_index("ix_source_record_id_number", "source_record", ["id_number"], unique=False)
+    op.create_index("ix_source_record_person_id", "source_record", ["person_id"], unique=False)
+    op.create_index(
+        "ix_source_record_related_person_id", "source_record", ["related_person_id"], unique=False
+    )
+    op.create_table(
         "quarantine",
         sa.Column(
             "quarantine_id",
@@ -72,52 +113,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_quarantine_batch_id", "quarantine", ["batch_id"], unique=False)
     op.create_index("ix_quarantine_status", "quarantine", ["status"], unique=False)
-    op.create_table(
-        "source_record",
-        sa.Column(
-            "record_id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("batch_id", sa.Integer(), nullable=False),
-        sa.Column("agency", sa.String(length=32), nullable=False),
-        sa.Column("record_type", sa.String(length=32), nullable=False),
-        sa.Column("source_key", sa.String(length=100), nullable=True),
-        sa.Column("row_number", sa.Integer(), nullable=False),
-        sa.Column("file_hash", sa.String(length=64), nullable=False),
-        sa.Column("received_at", sa.DateTime(), nullable=False),
-        sa.Column("person_id", sa.BigInteger(), nullable=True),
-        sa.Column("id_number", sa.String(length=18), nullable=True),
-        sa.Column("name", sa.String(length=100), nullable=True),
-        sa.Column("sex", sa.String(length=8), nullable=True),
-        sa.Column("birth_date", sa.Date(), nullable=True),
-        sa.Column("ethnicity", sa.String(length=8), nullable=True),
-        sa.Column("education", sa.String(length=8), nullable=True),
-        sa.Column("marital_status", sa.String(length=8), nullable=True),
-        sa.Column("hukou_type", sa.String(length=8), nullable=True),
-        sa.Column("registered_division", sa.String(length=12), nullable=True),
-        sa.Column("residence_division", sa.String(length=12), nullable=True),
-        sa.Column("death_date", sa.Date(), nullable=True),
-        sa.Column("event_date", sa.Date(), nullable=True),
-        sa.Column("fields", sa.Text(), nullable=False),
-        sa.Column("warnings", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["batch_id"], ["batch.batch_id"], name=op.f("fk_source_record_batch_id_batch")
-        ),
-        sa.PrimaryKeyConstraint("record_id", name=op.f("pk_source_record")),
-    )
-    op.create_index("ix_source_record_batch_id", "source_record", ["batch_id"], unique=False)
-    op.create_index("ix_source_record_id_number", "source_record", ["id_number"], unique=False)
-    op.create_index("ix_source_record_person_id", "source_record", ["person_id"], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_quarantine_status", table_name="quarantine")
+    op.drop_index("ix_quarantine_batch_id", table_name="quarantine")
+    op.drop_table("quarantine")
+    op.drop_index("ix_source_record_related_person_id", table_name="source_record")
     op.drop_index("ix_source_record_person_id", table_name="source_record")
     op.drop_index("ix_source_record_id_number", table_name="source_record")
     op.drop_index("ix_source_record_batch_id", table_name="source_record")
     op.drop_table("source_record")
-    op.drop_index("ix_quarantine_status", table_name="quarantine")
-    op.drop_index("ix_quarantine_batch_id", table_name="quarantine")
-    op.drop_table("quarantine")
     op.drop_table("batch")

@@ -1,0 +1,131 @@
+"""Golden records, built set-based in the database from every source record's claims.
+
+Rule for each person-level field ("one data, one source", 一数一源):
+1. a value staff accepted from the conflict queue wins;
+2. else the field's authoritative agency (from the data dictionary), its most recent value;
+3. else the agency first in ``AGENCY_PRECEDENCE``, its most recent value;
+"most recent" = latest ``event_date`` (the date the record speaks for; receipt date when it has none),
+then latest receipt, then highest record id. A claim from another agency that disagrees with the
+chosen value becomes one open conflict per person, field and value — never an overwrite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection
+
+from padis.collect.models import DATE_COLUMNS, PERSON_COLUMNS
+from padis.standards.dictionary import get_dictionary
+
+# After the authoritative agency: who is trusted next for person-level facts (documented rule).
+AGENCY_PRECEDENCE: tuple[str, ...] = (
+    "public_security",
+    "civil_affairs",
+    "health",
+    "pfp",
+    "hrss",
+    "education",
+    "statistics",
+    "node",
+)
+GOLDEN_FIELDS: tuple[str, ...] = PERSON_COLUMNS
+
+
+def authority(field: str) -> str:
+    """The authoritative agency of a golden field."""
+    return get_dictionary().authority(field)
+
+
+def _text(conn: Connection, col: str) -> str:
+    return f"CAST({col} AS TEXT)" if conn.dialect.name == "postgresql" else col
+
+
+def _as_date(conn: Connection, expr: str) -> str:
+    return f"CAST({expr} AS DATE)" if conn.dialect.name == "postgresql" else f"DATE({expr})"
+
+
+def _rank(field: str) -> str:
+    order = [authority(field)] + [a for a in AGENCY_PRECEDENCE if a != authority(field)]
+    whens = " ".join(f"WHEN '{a}' THEN {i + 1}" for i, a in enumerate(order))
+    return f"CASE agency {whens} ELSE {len(order) + 1} END"
+
+
+def claims_sql(conn: Connection, scoped: bool) -> str:
+    """Every (person, field, value) a source record states, with its rank; one SELECT per field."""
+    scope = " AND person_id IN (SELECT person_id FROM _scope)" if scoped else ""
+    rscope = " AND related_person_id IN (SELECT person_id FROM _scope)" if scoped else ""
+    as_of = f"COALESCE(event_date, {_as_date(conn, 'received_at')})"
+    parts = []
+    for field in GOLDEN_FIELDS:
+        parts.append(
+            f"SELECT person_id, '{field}' AS field, {_text(conn, field)} AS value, agency, record_id, "
+            f"{as_of} AS as_of, received_at, {_rank(field)} AS pri FROM source_record "
+            f"WHERE person_id IS NOT NULL AND {field} IS NOT NULL{scope}"
+        )
+    # Both parties of a marriage registration get its marital status.
+    parts.append(
+        f"SELECT related_person_id, 'marital_status', marital_status, agency, record_id, {as_of}, "
+        f"received_at, {_rank('marital_status')} FROM source_record "
+        "WHERE record_type = 'marriage' AND related_person_id IS NOT NULL "
+        f"AND marital_status IS NOT NULL{rscope}"
+    )
+    # Staff decisions from the conflict queue outrank every source.
+    cscope = " AND person_id IN (SELECT person_id FROM _scope)" if scoped else ""
+    parts.append(
+        f"SELECT person_id, field, other_value, other_agency, record_id, {_as_date(conn, 'resolved_at')}, "
+        f"resolved_at, 0 FROM conflict WHERE resolution = 'accepted'{cscope}"
+    )
+    return "\nUNION ALL\n".join(parts)
+
+
+def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, int]:
+    """Rebuild golden records (all, or the persons in temp table ``_scope``) and queue new conflicts."""
+    where = " WHERE person_id IN (SELECT person_id FROM _scope)" if scoped else ""
+    conn.exec_driver_sql("DROP TABLE IF EXISTS _claims")
+    conn.exec_driver_sql(f"CREATE TEMP TABLE _claims AS {claims_sql(conn, scoped)}")
+    conn.exec_driver_sql(f"DELETE FROM person_field{where}")
+    conn.exec_driver_sql(f"DELETE FROM person{where}")
+    conn.exec_driver_sql(
+        "INSERT INTO person_field (person_id, field, value, agency, record_id, as_of) "
+        "SELECT person_id, field, value, agency, record_id, as_of FROM ("
+        "SELECT person_id, field, value, agency, record_id, as_of, ROW_NUMBER() OVER ("
+        "PARTITION BY person_id, field ORDER BY pri, as_of DESC, received_at DESC, record_id DESC) AS rn "
+        "FROM _claims) ranked WHERE rn = 1"
+    )
+    cols = []
+    for field in GOLDEN_FIELDS:
+        pick = f"MAX(CASE WHEN field = '{field}' THEN value END)"
+        if field in DATE_COLUMNS and conn.dialect.name == "postgresql":
+            pick = f"CAST({pick} AS DATE)"
+        cols.append(pick)
+    death = "MAX(CASE WHEN field = 'death_date' THEN 1 ELSE 0 END)"
+    params = {"now": now}
+    from sqlalchemy import text
+
+    conn.execute(
+        text(
+            f"INSERT INTO person (person_id, {', '.join(GOLDEN_FIELDS)}, status, updated_at) "
+            f"SELECT person_id, {', '.join(cols)}, "
+            f"CASE WHEN {death} = 1 THEN 'deceased' ELSE 'active' END, :now "
+            f"FROM person_field{where} GROUP BY person_id"
+        ),
+        params,
+    )
+    new_conflicts = conn.execute(
+        text(
+            "INSERT INTO conflict (person_id, field, golden_value, golden_agency, other_value, other_agency, "
+            "record_id, status, created_at) "
+            "SELECT c.person_id, c.field, MAX(g.value), MAX(g.agency), c.value, MIN(c.agency), "
+            "MAX(c.record_id), 'open', :now "
+            "FROM _claims c JOIN person_field g ON g.person_id = c.person_id AND g.field = c.field "
+            "WHERE c.pri > 0 AND c.agency <> g.agency AND c.value <> g.value AND NOT EXISTS ("
+            "SELECT 1 FROM conflict x WHERE x.person_id = c.person_id AND x.field = c.field "
+            "AND x.other_value = c.value) "
+            "GROUP BY c.person_id, c.field, c.value"
+        ),
+        params,
+    ).rowcount
+    persons = conn.exec_driver_sql(f"SELECT COUNT(*) FROM person{where}").scalar_one()
+    conn.exec_driver_sql("DROP TABLE _claims")
+    return {"persons": int(persons), "new_conflicts": int(new_conflicts or 0)}

@@ -1,0 +1,182 @@
+"""Register operations: apply a batch (identity, golden records, conflicts, feed), rebuild, look up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Engine, text
+
+from padis.errors import InputError
+from padis.register.feed import write_batch_events
+from padis.register.golden import rebuild
+from padis.register.identity import RESOLVE_COLUMNS, PersonResolver, get_resolver
+from padis.store.bulk import bulk_session, write_arrow
+
+
+def utcnow() -> dt.datetime:
+    """Current UTC time, naive (as stored)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _unresolved(engine: Engine, batch_id: int | None, column: str) -> pl.DataFrame:
+    """Records (of one batch, or all) whose ``column`` person id is still unknown."""
+    id_col = "id_number" if column == "person_id" else "related_id_number"
+    cols = ", ".join(c if c != "id_number" else f"{id_col} AS id_number" for c in RESOLVE_COLUMNS)
+    where = f"{column} IS NULL AND {id_col} IS NOT NULL" + (
+        " AND batch_id = :b" if batch_id is not None else ""
+    )
+    with bulk_session(engine) as session:
+        table = session.read(
+            f"SELECT {cols} FROM source_record WHERE {where}", {"b": batch_id} if batch_id else {}
+        )
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame.with_columns(pl.col("record_id").cast(pl.Int64), pl.col("id_number").cast(pl.String))
+
+
+def _set_person_ids(conn: Connection, mapping: pl.DataFrame, column: str) -> int:
+    """Write resolved ids onto source records through a temp table (one UPDATE)."""
+    if mapping.height == 0:
+        return 0
+    conn.exec_driver_sql("DROP TABLE IF EXISTS _resolved")
+    conn.exec_driver_sql("CREATE TEMP TABLE _resolved (record_id BIGINT PRIMARY KEY, person_id BIGINT)")
+    write_arrow(
+        conn,
+        "_resolved",
+        mapping.select(pl.col("record_id").cast(pl.Int64), pl.col("person_id").cast(pl.Int64)),
+    )
+    n = conn.exec_driver_sql(
+        f"UPDATE source_record SET {column} = (SELECT r.person_id FROM _resolved r "
+        "WHERE r.record_id = source_record.record_id) "
+        "WHERE record_id IN (SELECT record_id FROM _resolved)"
+    ).rowcount
+    conn.exec_driver_sql("DROP TABLE _resolved")
+    return int(n or 0)
+
+
+def _resolve(engine: Engine, resolver: PersonResolver, batch_id: int | None) -> dict[str, pl.DataFrame]:
+    out = {}
+    for column in ("person_id", "related_person_id"):
+        records = _unresolved(engine, batch_id, column)
+        out[column] = (
+            resolver.resolve(engine, records)
+            if records.height
+            else pl.DataFrame(schema={"record_id": pl.Int64, "person_id": pl.Int64})
+        )
+    return out
+
+
+def apply_batch(engine: Engine, batch_id: int, *, resolver: PersonResolver | None = None) -> dict[str, int]:
+    """Bring the register up to date with one committed batch, in one transaction with its feed events."""
+    resolver = resolver or get_resolver()
+    resolved = _resolve(engine, resolver, batch_id)
+    now = utcnow()
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+        linked = sum(_set_person_ids(conn, resolved[c], c) for c in resolved)
+        conn.exec_driver_sql("DROP TABLE IF EXISTS _scope")
+        conn.exec_driver_sql("CREATE TEMP TABLE _scope (person_id BIGINT PRIMARY KEY)")
+        conn.execute(
+            text(
+                "INSERT INTO _scope (person_id) SELECT person_id FROM source_record "
+                "WHERE batch_id = :b AND person_id IS NOT NULL UNION SELECT related_person_id FROM source_record "
+                "WHERE batch_id = :b AND related_person_id IS NOT NULL"
+            ),
+            {"b": batch_id},
+        )
+        stats = rebuild(conn, scoped=True, now=now)
+        events = write_batch_events(conn, batch_id, now)
+        conn.execute(
+            text("UPDATE batch SET applied_at = :now WHERE batch_id = :b"), {"now": now, "b": batch_id}
+        )
+        conn.exec_driver_sql("DROP TABLE _scope")
+    return {
+        "linked": linked,
+        "persons": stats["persons"],
+        "new_conflicts": stats["new_conflicts"],
+        "events": events,
+    }
+
+
+def rebuild_all(engine: Engine, *, resolver: PersonResolver | None = None) -> dict[str, int]:
+    """Resolve every unresolved record and rebuild every golden record from scratch."""
+    resolver = resolver or get_resolver()
+    resolved = _resolve(engine, resolver, None)
+    now = utcnow()
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+            conn.exec_driver_sql("PRAGMA cache_size=-262144")
+        linked = sum(_set_person_ids(conn, resolved[c], c) for c in resolved)
+        stats = rebuild(conn, scoped=False, now=now)
+        pending = [r[0] for r in conn.exec_driver_sql("SELECT batch_id FROM batch WHERE applied_at IS NULL")]
+        events = sum(write_batch_events(conn, b, now) for b in pending)
+        conn.execute(text("UPDATE batch SET applied_at = :now WHERE applied_at IS NULL"), {"now": now})
+    return {"linked": linked, **stats, "events": events}
+
+
+def _person_id(conn: Connection, ident: str) -> int:
+    """A person id from a person id or an identity number."""
+    row = conn.execute(
+        text("SELECT person_id FROM person WHERE id_number = :i"), {"i": ident.upper()}
+    ).first()
+    if row is None and ident.isdigit() and len(ident) < 15:
+        row = conn.execute(
+            text("SELECT person_id FROM person WHERE person_id = :p"), {"p": int(ident)}
+        ).first()
+    if row is None:
+        raise InputError("no such person in the register", where=f"person {_mask(ident)}")
+    return int(row[0])
+
+
+def _mask(ident: str) -> str:
+    from padis.standards.idnumber import mask_id
+
+    return mask_id(ident) if len(ident) >= 15 else ident
+
+
+def show_person(engine: Engine, ident: str) -> dict[str, Any]:
+    """The golden record of one person with each field's provenance and open conflicts."""
+    with engine.connect() as conn:
+        pid = _person_id(conn, ident)
+        person = dict(
+            conn.execute(text("SELECT * FROM person WHERE person_id = :p"), {"p": pid}).mappings().one()
+        )
+        fields = [
+            dict(r)
+            for r in conn.execute(
+                text(
+                    "SELECT field, value, agency, record_id, as_of FROM person_field WHERE person_id = :p ORDER BY field"
+                ),
+                {"p": pid},
+            ).mappings()
+        ]
+        conflicts = [
+            dict(r)
+            for r in conn.execute(
+                text("SELECT * FROM conflict WHERE person_id = :p AND status = 'open' ORDER BY conflict_id"),
+                {"p": pid},
+            ).mappings()
+        ]
+    return {"person": person, "fields": fields, "conflicts": conflicts}
+
+
+def person_history(engine: Engine, ident: str) -> list[dict[str, Any]]:
+    """Who said what about a person, when: every source record's claims, oldest first."""
+    from padis.collect.models import PERSON_COLUMNS
+
+    cols = ", ".join(f"s.{c}" for c in PERSON_COLUMNS)
+    with engine.connect() as conn:
+        pid = _person_id(conn, ident)
+        rows = conn.execute(
+            text(
+                f"SELECT s.record_id, s.agency, s.record_type, s.batch_id, b.file_name, s.row_number, s.received_at, "
+                f"s.event_date, s.event_type, {cols} FROM source_record s JOIN batch b ON b.batch_id = s.batch_id "
+                "WHERE s.person_id = :p OR s.related_person_id = :p ORDER BY s.received_at, s.record_id"
+            ),
+            {"p": pid},
+        ).mappings()
+        return [dict(r) for r in rows]
