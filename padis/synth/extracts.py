@@ -221,8 +221,9 @@ class World:
     start: np.datetime64
     end: np.datetime64
     rng: np.random.Generator
-    addresses: pl.Series  # address of each household id
+    addresses: pl.Series  # registered address of each household id
     companies: np.ndarray
+    residence_addresses: pl.Series  # where each household lives
 
 
 def person_frame(pop: Population, geo: Geography) -> pl.DataFrame:
@@ -835,7 +836,7 @@ def _floating(w: World) -> Dataset:
         LRLX=pl.lit("流动人口"),
         HJD="registered_division",
         XJZD="residence_division",
-        XJZDZ=w.addresses.gather(p["household_id"]),
+        XJZDZ=w.residence_addresses.gather(p["household_id"]),
         LRRQ=_fmt(pl.col("_arr"), fmt[0]),
         _d_LRRQ="_arr",
         LDYY="_reason",

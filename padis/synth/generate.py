@@ -142,6 +142,7 @@ def generate(config: SynthConfig, progress: Callable[[str], None] | None = None)
         end=end,
         rng=rng,
         addresses=_addresses(rng, pop, geo),
+        residence_addresses=_addresses(rng, pop, geo, "residence_division"),
         companies=_companies(config.seed),
     )
     stage("world")
@@ -366,8 +367,10 @@ def _previous_residence(events: pl.DataFrame, n: int) -> np.ndarray:
     return out
 
 
-def _addresses(rng: np.random.Generator, pop, geo: Geography) -> pl.Series:  # type: ignore[no-untyped-def]
-    """An address for every household: county, a street from a Faker pool, a number."""
+def _addresses(  # type: ignore[no-untyped-def]
+    rng: np.random.Generator, pop, geo: Geography, column: str = "registered_division"
+) -> pl.Series:
+    """An address for every household in the county of ``column``: a street from a Faker pool and a number."""
     from faker import Faker
 
     fake = Faker("zh_CN")
@@ -376,13 +379,12 @@ def _addresses(rng: np.random.Generator, pop, geo: Geography) -> pl.Series:  # t
     hh = pop["household_id"]
     count = int(hh.max()) + 1 if hh.size else 0
     county = np.zeros(count, dtype=np.int64)
-    county[hh] = pop["registered_division"]
+    county[hh] = pop[column]
     names = pl.Series(geo.full_names(county), dtype=pl.String)
     street = pl.Series(streets[rng.integers(0, streets.size, count)], dtype=pl.String)
     number = pl.Series(rng.integers(1, 300, count))
-    return pl.DataFrame({"c": names, "s": street, "n": number}).select(pl.format("{}{}{}号", "c", "s", "n"))[
-        "c"
-    ]
+    frame = pl.DataFrame({"c": names, "s": street, "n": number})
+    return frame.select(pl.format("{}{}{}号", "c", "s", "n"))["c"]
 
 
 def _companies(seed: int) -> np.ndarray:
