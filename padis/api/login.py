@@ -38,7 +38,8 @@ def login_submit(
     next: str = Form("/"),
 ):  # type: ignore[no-untyped-def]
     """Check the password; on success set the session cookie and go to ``next``."""
-    principal = authenticate_user(request.app.state.engine, username, password)
+    ok_text = not any(ord(ch) < 32 for ch in username + password)
+    principal = authenticate_user(request.app.state.engine, username, password) if ok_text else None
     if principal is None:
         audit(request, "login", {"username": username[:64]}, None, "denied:bad_credentials")
         return templates.TemplateResponse(

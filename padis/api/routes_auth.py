@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 
 from padis.api.common import ERRORS
-from padis.api.schemas import LoginBody, TokenBody
+from padis.api.schemas import NO_CONTROL, LoginBody, TokenBody
 from padis.exchange.members import check_client_secret
 from padis.security.deps import audit
 from padis.security.tokens import TokenError, issue_token
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
 def client_token(
     request: Request,
     grant_type: str = Form("client_credentials", max_length=32),
-    client_id: str = Form(..., min_length=1, max_length=64),
+    client_id: str = Form(..., min_length=1, max_length=64, pattern=NO_CONTROL),
     client_secret: str = Form(..., min_length=1, max_length=256),
 ) -> TokenBody:
     """OAuth2 client-credentials: a member's id and secret → a short-lived token."""

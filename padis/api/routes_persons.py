@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from padis.api.common import ERRORS, parse_fields
-from padis.api.schemas import PersonsBody
+from padis.api.schemas import NO_CONTROL, PersonsBody
 from padis.exchange.query import query_by_id, query_by_name
 from padis.security.deps import audit, caller, grant_for
 from padis.security.policy import Principal
@@ -33,7 +33,7 @@ async def get_person(
 @router.get("/search", response_model=PersonsBody)
 async def search_persons(
     request: Request,
-    name: str = Query(..., min_length=1, max_length=64),
+    name: str = Query(..., min_length=1, max_length=64, pattern=NO_CONTROL),
     birth_date: str = Query(..., min_length=8, max_length=10, description="YYYY-MM-DD"),
     division: str = Query(..., min_length=6, max_length=12),
     fields: str | None = Query(None, max_length=500),

@@ -6,6 +6,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+# No control characters in text that reaches SQL (PostgreSQL refuses NUL; none belongs in these fields).
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+
 
 class ErrorBody(BaseModel):
     """Every 4xx answer: an error kind, a reason code (policy/token) and a human detail."""
@@ -26,8 +29,8 @@ class TokenBody(BaseModel):
 class LoginBody(BaseModel):
     """Staff login."""
 
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    username: str = Field(min_length=1, max_length=64, pattern=NO_CONTROL)
+    password: str = Field(min_length=1, max_length=256, pattern=NO_CONTROL)
 
 
 class PersonsBody(BaseModel):
@@ -84,10 +87,10 @@ class SupplementBody(BaseModel):
 class ChangeIn(BaseModel):
     """One field change pushed by an agency."""
 
-    id_number: str = Field(min_length=1, max_length=32)
-    field: str = Field(min_length=1, max_length=40)
-    value: str = Field(max_length=200)
-    event_date: str | None = Field(default=None, max_length=10)
+    id_number: str = Field(min_length=1, max_length=32, pattern=NO_CONTROL)
+    field: str = Field(min_length=1, max_length=40, pattern=NO_CONTROL)
+    value: str = Field(max_length=200, pattern=NO_CONTROL)
+    event_date: str | None = Field(default=None, max_length=10, pattern=NO_CONTROL)
     record_id: int | None = Field(default=None, ge=0, le=2**62)
 
 
@@ -118,7 +121,7 @@ class SubscriptionIn(BaseModel):
 
     event_types: list[str] = Field(min_length=1, max_length=8)
     divisions: list[str] = Field(min_length=1, max_length=100)
-    webhook_url: str | None = Field(default=None, max_length=500)
+    webhook_url: str | None = Field(default=None, max_length=500, pattern=NO_CONTROL)
 
 
 class SubscriptionBody(BaseModel):

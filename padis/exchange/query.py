@@ -79,7 +79,7 @@ def _lookup(engine: Engine, grant: Grant, key: str) -> dict[str, Any] | None:
 def query_by_name(engine: Engine, grant: Grant, name: str, birth_date: str, division: str) -> QueryResult:
     """Persons with this name and birth date in ``division`` (and in the grant's divisions)."""
     name = name.strip()
-    if not name or len(name) > 64:
+    if not name or len(name) > 64 or any(ord(ch) < 32 for ch in name):
         raise InputError("name must be 1-64 characters", where="name")
     try:
         born = dt.date.fromisoformat(birth_date)
