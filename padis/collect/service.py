@@ -47,8 +47,8 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def resolve_mapping(path: Path, agency: str, mapping_path: Path | None, record: str | None) -> Mapping:
-    """The mapping to use: the one given, the one beside the extract, or field names as columns."""
+def resolve_mapping(path: Path, agency: str, mapping_path: Path | None, record: str | None) -> Mapping | None:
+    """The mapping given or found beside the extract; None when the columns are ``record``'s field names."""
     check_agency(agency)
     found = mapping_path or find_mapping(path)
     if found is not None:
@@ -66,7 +66,10 @@ def resolve_mapping(path: Path, agency: str, mapping_path: Path | None, record: 
             where=str(path),
             why="pass --mapping MAPPING.yaml, or --record RECORD when the columns are dictionary field names",
         )
-    return identity_mapping(agency, record, [])
+    from padis.standards.dictionary import get_dictionary
+
+    get_dictionary().record(record)  # unknown record: a clear error before reading
+    return None
 
 
 def find_batch(engine: Engine, agency: str, file_hash: str) -> tuple[int, dt.datetime | None] | None:
@@ -213,8 +216,8 @@ def collect_file(
         report = ImportReport(
             file=str(path),
             agency=agency,
-            dataset=mapping.name or mapping.record,
-            record_type=mapping.record,
+            dataset=(mapping.name or mapping.record) if mapping else str(record),
+            record_type=mapping.record if mapping else str(record),
             file_hash=file_hash,
             batch_id=batch_id,
             rows_read=0,
@@ -227,8 +230,8 @@ def collect_file(
         return report
     progress("read", 0, 1)
     table = read_source(path)
-    if mapping.record and not mapping.columns:
-        mapping = identity_mapping(agency, mapping.record, table.frame.columns)
+    if mapping is None:
+        mapping = identity_mapping(agency, str(record), table.frame.columns)
     progress("read", 1, 1)
     report = collect_table(
         engine, table, mapping, file_hash=file_hash, file_name=str(path), progress=progress

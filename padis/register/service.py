@@ -82,7 +82,8 @@ def apply_batch(engine: Engine, batch_id: int, *, resolver: PersonResolver | Non
         conn.execute(
             text(
                 "INSERT INTO _scope (person_id) SELECT person_id FROM source_record "
-                "WHERE batch_id = :b AND person_id IS NOT NULL UNION SELECT related_person_id FROM source_record "
+                "WHERE batch_id = :b AND person_id IS NOT NULL "
+                "UNION SELECT related_person_id FROM source_record "
                 "WHERE batch_id = :b AND related_person_id IS NOT NULL"
             ),
             {"b": batch_id},
@@ -149,7 +150,8 @@ def show_person(engine: Engine, ident: str) -> dict[str, Any]:
             dict(r)
             for r in conn.execute(
                 text(
-                    "SELECT field, value, agency, record_id, as_of FROM person_field WHERE person_id = :p ORDER BY field"
+                    "SELECT field, value, agency, record_id, as_of FROM person_field "
+                    "WHERE person_id = :p ORDER BY field"
                 ),
                 {"p": pid},
             ).mappings()
@@ -173,8 +175,9 @@ def person_history(engine: Engine, ident: str) -> list[dict[str, Any]]:
         pid = _person_id(conn, ident)
         rows = conn.execute(
             text(
-                f"SELECT s.record_id, s.agency, s.record_type, s.batch_id, b.file_name, s.row_number, s.received_at, "
-                f"s.event_date, s.event_type, {cols} FROM source_record s JOIN batch b ON b.batch_id = s.batch_id "
+                "SELECT s.record_id, s.agency, s.record_type, s.batch_id, b.file_name, s.row_number, "
+                f"s.received_at, s.event_date, s.event_type, {cols} "
+                "FROM source_record s JOIN batch b ON b.batch_id = s.batch_id "
                 "WHERE s.person_id = :p OR s.related_person_id = :p ORDER BY s.received_at, s.record_id"
             ),
             {"p": pid},

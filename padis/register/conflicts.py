@@ -1,0 +1,110 @@
+"""The conflict queue: list, resolve (accept / reject / return to the agency), export discrepancies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine, text
+
+from padis.errors import InputError
+from padis.register.golden import rebuild
+from padis.register.service import utcnow
+
+ACTIONS = {
+    "accept": ("resolved", "accepted"),
+    "reject": ("resolved", "rejected"),
+    "return": ("returned", "returned"),
+}
+
+
+def list_conflicts(
+    engine: Engine,
+    *,
+    status: str | None = "open",
+    field: str | None = None,
+    agency: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Conflicts in the queue, oldest first."""
+    where, params = ["1 = 1"], {"limit": limit}
+    for col, value in (("status", status), ("field", field), ("other_agency", agency)):
+        if value:
+            where.append(f"{col} = :{col}")
+            params[col] = value
+    sql = f"SELECT * FROM conflict WHERE {' AND '.join(where)} ORDER BY conflict_id LIMIT :limit"
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(text(sql), params).mappings()]
+
+
+def resolve_conflict(
+    engine: Engine, conflict_id: int, action: str, *, note: str | None = None
+) -> dict[str, Any]:
+    """Settle one open conflict.
+
+    ``accept``: staff take the other agency's value (the golden record is rebuilt with it);
+    ``reject``: the golden value stands; ``return``: sent back to the other agency as a discrepancy.
+    """
+    if action not in ACTIONS:
+        raise InputError(f"unknown action {action!r}", why=f"one of {', '.join(ACTIONS)}")
+    status, resolution = ACTIONS[action]
+    now = utcnow()
+    with engine.begin() as conn:
+        row = conn.execute(
+            text("SELECT person_id, status FROM conflict WHERE conflict_id = :c"), {"c": conflict_id}
+        ).first()
+        if row is None:
+            raise InputError("no such conflict", where=f"conflict {conflict_id}")
+        if row[1] != "open":
+            raise InputError("conflict is not open", where=f"conflict {conflict_id}", why=f"status {row[1]}")
+        conn.execute(
+            text(
+                "UPDATE conflict SET status = :s, resolution = :r, note = :n, resolved_at = :t "
+                "WHERE conflict_id = :c"
+            ),
+            {"s": status, "r": resolution, "n": note, "t": now, "c": conflict_id},
+        )
+        if action == "accept":
+            conn.exec_driver_sql("DROP TABLE IF EXISTS _scope")
+            conn.exec_driver_sql("CREATE TEMP TABLE _scope (person_id BIGINT PRIMARY KEY)")
+            conn.execute(text("INSERT INTO _scope (person_id) VALUES (:p)"), {"p": int(row[0])})
+            rebuild(conn, scoped=True, now=now)
+            conn.exec_driver_sql("DROP TABLE _scope")
+    return {"conflict_id": conflict_id, "status": status, "resolution": resolution}
+
+
+def export_discrepancies(engine: Engine, agency: str, path: Path) -> int:
+    """Write the conflicts returned to ``agency`` as CSV (UTF-8 BOM for Excel); return the count."""
+    sql = (
+        "SELECT c.conflict_id, s.source_key, s.batch_id, s.row_number, c.field, c.other_value AS your_value, "
+        "c.golden_value AS register_value, c.golden_agency AS register_source, c.note, c.resolved_at "
+        "FROM conflict c LEFT JOIN source_record s ON s.record_id = c.record_id "
+        "WHERE c.status = 'returned' AND c.other_agency = :a ORDER BY c.conflict_id"
+    )
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(text(sql), {"a": agency}).mappings()]
+    frame = (
+        pl.DataFrame(rows, infer_schema_length=None)
+        if rows
+        else pl.DataFrame(
+            schema=dict.fromkeys(
+                [
+                    "conflict_id",
+                    "source_key",
+                    "batch_id",
+                    "row_number",
+                    "field",
+                    "your_value",
+                    "register_value",
+                    "register_source",
+                    "note",
+                    "resolved_at",
+                ],
+                pl.String,
+            )
+        )
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_csv(path, include_bom=True)
+    return len(rows)
