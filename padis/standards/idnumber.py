@@ -207,7 +207,7 @@ def check_ids(
     frame = frame.with_columns(
         _len=pl.col("_t").str.len_chars().fill_null(0), _chars_ok=pl.col("_t").str.contains(_CHARS_RE)
     )
-    frame = frame.with_columns(_w=_work_column(frame))
+    frame = frame.with_columns(_w=_work_column(frame)).lazy()
     w = pl.col("_w")
     frame = frame.with_columns(_h17=w.str.head(17)).with_columns(
         _n17=pl.col("_h17").str.to_integer(strict=False),
@@ -238,7 +238,7 @@ def check_ids(
     frame = frame.with_columns(
         _birth=pl.when(pl.col("_date_ok")).then(_days_from_civil(y, m, d).cast(pl.Date))
     ).join(
-        lookup.frame.select("code_int", "first_year", "last_year").rename({"code_int": "_code_int"}),
+        lookup.frame.lazy().select("code_int", "first_year", "last_year").rename({"code_int": "_code_int"}),
         on="_code_int",
         how="left",
         maintain_order="left",
@@ -270,18 +270,22 @@ def check_ids(
         .otherwise(0)
     )
     valid = pl.col("_rank") == len(ERRORS)
-    return frame.select(
-        "input",
-        valid.alias("valid"),
-        pl.lit(pl.Series([*ERRORS, None], dtype=pl.String)).gather(pl.col("_rank")).alias("error"),
-        pl.lit(pl.Series([None, *WARNINGS], dtype=pl.String)).gather(warning_rank).alias("warning"),
-        pl.when(valid).then(w).alias("normalized"),
-        pl.when(valid).then(pl.col("_code_int").cast(pl.String)).alias("region_code"),
-        pl.when(valid).then(pl.col("_birth")).alias("birth_date"),
-        pl.lit(pl.Series([None, "2", "1"], dtype=pl.String))
-        .gather(pl.when(valid).then(n17 % 2 + 1).otherwise(0))
-        .alias("sex"),
-    ).cast(_SCHEMA)  # type: ignore[arg-type]
+    return (
+        frame.select(
+            "input",
+            valid.alias("valid"),
+            pl.lit(pl.Series([*ERRORS, None], dtype=pl.String)).gather(pl.col("_rank")).alias("error"),
+            pl.lit(pl.Series([None, *WARNINGS], dtype=pl.String)).gather(warning_rank).alias("warning"),
+            pl.when(valid).then(w).alias("normalized"),
+            pl.when(valid).then(pl.col("_code_int").cast(pl.String)).alias("region_code"),
+            pl.when(valid).then(pl.col("_birth")).alias("birth_date"),
+            pl.lit(pl.Series([None, "2", "1"], dtype=pl.String))
+            .gather(pl.when(valid).then(n17 % 2 + 1).otherwise(0))
+            .alias("sex"),
+        )
+        .cast(_SCHEMA)
+        .collect()
+    )  # type: ignore[arg-type]
 
 
 def _work_column(frame: pl.DataFrame) -> pl.Series:
