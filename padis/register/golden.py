@@ -122,6 +122,9 @@ def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, in
             "WHERE c.pri > 0 AND c.agency <> g.agency AND c.value <> g.value AND NOT EXISTS ("
             "SELECT 1 FROM conflict x WHERE x.person_id = c.person_id AND x.field = c.field "
             "AND x.other_value = c.value) "
+            # The value staff overrode by accepting a conflict is not queued again.
+            "AND NOT EXISTS (SELECT 1 FROM conflict a WHERE a.person_id = c.person_id AND a.field = c.field "
+            "AND a.resolution = 'accepted' AND a.golden_value = c.value) "
             "GROUP BY c.person_id, c.field, c.value"
         ),
         params,

@@ -1,0 +1,159 @@
+"""The register: golden records by authority, conflicts never overwrite, life events in the feed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import Engine, text
+
+from padis.collect.service import collect_file
+from padis.errors import InputError
+from padis.register import identity
+from padis.register.conflicts import export_discrepancies, list_conflicts, resolve_conflict
+from padis.register.feed import read_feed
+from padis.register.service import person_history, rebuild_all, show_person
+
+from .conftest import write_csv
+
+
+def _golden(engine: Engine, id_number: str) -> dict[str, object]:
+    return show_person(engine, id_number)["person"]
+
+
+def _collect(engine: Engine, tmp: Path, name: str, agency: str, record: str, rows: list[dict[str, str]]):
+    return collect_file(engine, write_csv(tmp, name, rows), agency, record=record)
+
+
+def test_authoritative_value_wins_and_conflict_is_queued(engine: Engine, tmp_path: Path, people) -> None:
+    _collect(engine, tmp_path, "ps", "public_security", "person", people)
+    # Education (not the authority for names) later sends a different name for person 0.
+    other = [{**people[0], "name": "王小伟", "education": "20"}]
+    report = _collect(engine, tmp_path, "edu", "education", "person", other)
+    assert report.register["new_conflicts"] == 1
+    golden = _golden(engine, people[0]["id_number"])
+    assert golden["name"] == "王伟"  # public security is authoritative for names
+    assert golden["education"] == "20"  # education is authoritative for education
+    open_ = list_conflicts(engine)
+    assert [(c["field"], c["golden_value"], c["other_value"], c["other_agency"]) for c in open_] == [
+        ("name", "王伟", "王小伟", "education")
+    ]
+    # The same disagreement again does not queue a second conflict.
+    _collect(engine, tmp_path, "edu2", "education", "person", [{**other[0], "hukou_type": "20"}])
+    assert len(list_conflicts(engine, field="name")) == 1
+
+
+def test_authority_arriving_later_still_wins(engine: Engine, tmp_path: Path, people) -> None:
+    _collect(engine, tmp_path, "pfp", "pfp", "person", [{**people[1], "name": "李娜娜"}])
+    assert _golden(engine, people[1]["id_number"])["name"] == "李娜娜"  # only source so far
+    _collect(engine, tmp_path, "ps", "public_security", "person", people)
+    assert _golden(engine, people[1]["id_number"])["name"] == "李娜"
+    fields = {f["field"]: f for f in show_person(engine, people[1]["id_number"])["fields"]}
+    assert fields["name"]["agency"] == "public_security" and fields["name"]["record_id"] is not None
+
+
+def test_resolve_accept_reject_return(engine: Engine, tmp_path: Path, people) -> None:
+    _collect(engine, tmp_path, "ps", "public_security", "person", people)
+    _collect(
+        engine,
+        tmp_path,
+        "hrss",
+        "hrss",
+        "person",
+        [{**people[0], "name": "王二"}, {**people[1], "name": "李四"}, {**people[2], "name": "张三"}],
+    )
+    ids = {c["other_value"]: c["conflict_id"] for c in list_conflicts(engine)}
+    resolve_conflict(engine, ids["王二"], "accept", note="checked at the police station")
+    resolve_conflict(engine, ids["李四"], "reject")
+    resolve_conflict(engine, ids["张三"], "return")
+    assert _golden(engine, people[0]["id_number"])["name"] == "王二"
+    assert _golden(engine, people[1]["id_number"])["name"] == "李娜"
+    assert list_conflicts(engine) == []
+    out = tmp_path / "hrss.csv"
+    assert export_discrepancies(engine, "hrss", out) == 1
+    exported = pl.read_csv(out)
+    assert exported["your_value"].to_list() == ["张三"] and exported["register_value"].to_list() == ["张强"]
+    with pytest.raises(InputError):
+        resolve_conflict(engine, ids["张三"], "accept")
+
+
+def test_life_events_update_register_and_feed(engine: Engine, tmp_path: Path, people) -> None:
+    _collect(engine, tmp_path, "ps", "public_security", "person", people)
+    death = [
+        {
+            "id_number": people[2]["id_number"],
+            "name": "张强",
+            "death_date": "2024-03-01",
+            "death_place_division": "110101",
+        }
+    ]
+    r = _collect(engine, tmp_path, "death", "civil_affairs", "death", death)
+    assert r.register["events"] == 1
+    marriage = [
+        {
+            "certificate_no": "J110101-2024-1",
+            "registration_type": "1",
+            "registration_date": "2024-05-20",
+            "registration_division": "110101",
+            "husband_id_number": people[0]["id_number"],
+            "husband_name": "王伟",
+            "wife_id_number": people[1]["id_number"],
+            "wife_name": "李娜",
+        }
+    ]
+    _collect(engine, tmp_path, "marriage", "civil_affairs", "marriage", marriage)
+    move = [
+        {
+            "id_number": people[1]["id_number"],
+            "name": "李娜",
+            "migration_kind": "1",
+            "from_division": "110101",
+            "to_division": "110102",
+            "move_date": "2024-06-01",
+        }
+    ]
+    _collect(engine, tmp_path, "move", "pfp", "migration", move)
+    dead = _golden(engine, people[2]["id_number"])
+    assert dead["status"] == "deceased" and str(dead["death_date"]) == "2024-03-01"
+    assert _golden(engine, people[0]["id_number"])["marital_status"] == "20"
+    wife = _golden(engine, people[1]["id_number"])
+    assert wife["marital_status"] == "20" and wife["residence_division"] == "110102"
+    events = read_feed(engine, 0, 100)
+    assert [e.event_type for e in events] == ["death", "marriage", "move"]
+    assert [e.seq for e in events] == sorted(e.seq for e in events) and len({e.event_id for e in events}) == 3
+    assert read_feed(engine, events[0].seq, 100)[0].event_type == "marriage"
+    assert [e.event_type for e in read_feed(engine, 0, 10, event_types=["move"])] == ["move"]
+    assert len(read_feed(engine, 0, 10, divisions=["110000"])) == 3
+    assert read_feed(engine, 0, 10, divisions=["310000"]) == []
+    # History shows who said what.
+    history = person_history(engine, people[1]["id_number"])
+    assert {h["agency"] for h in history} == {"public_security", "civil_affairs", "pfp"}
+    # A full rebuild gives the same golden records and writes no duplicate events.
+    before = _golden(engine, people[1]["id_number"])
+    rebuild_all(engine)
+    after = _golden(engine, people[1]["id_number"])
+    assert {k: v for k, v in after.items() if k != "updated_at"} == {
+        k: v for k, v in before.items() if k != "updated_at"
+    }
+    assert len(read_feed(engine, 0, 100)) == 3
+
+
+def test_person_ids_come_through_the_resolver_seam(engine: Engine, tmp_path: Path, people) -> None:
+    calls = []
+
+    class Fixed:
+        def resolve(self, engine_, records: pl.DataFrame) -> pl.DataFrame:
+            calls.append(records.height)
+            return records.select("record_id", (pl.col("record_id") + 1000).alias("person_id"))
+
+    assert isinstance(Fixed(), identity.PersonResolver)
+    previous = identity.set_resolver(Fixed())
+    try:
+        _collect(engine, tmp_path, "ps", "public_security", "person", people)
+    finally:
+        identity.set_resolver(previous)
+    assert calls == [3]
+    with engine.connect() as conn:
+        ids = sorted(r[0] for r in conn.execute(text("SELECT person_id FROM person")))
+    assert ids == [1001, 1002, 1003]
