@@ -1,0 +1,50 @@
+"""``padis collect`` and ``padis quarantine``: the report in the terminal and as JSON; one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from padis.cli import app
+from padis.settings import get_settings
+from padis.store.engine import get_engine
+
+
+@pytest.fixture
+def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PADIS_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    yield db_url
+    get_engine(db_url).dispose()
+    get_engine.cache_clear()
+    get_settings.cache_clear()
+
+
+def test_collect_prints_and_writes_report(cli_db: str, extract: tuple[Path, Path], tmp_path: Path) -> None:
+    path, _ = extract
+    out = tmp_path / "report.json"
+    runner = CliRunner()
+    result = runner.invoke(
+        app, ["collect", str(path), "--agency", "public_security", "--report-json", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "导入报告" in result.output and "id_number:bad_checksum" in result.output
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["rows_read"] == 400
+    assert report["rows_stored"] + report["rows_quarantined"] == 400
+    assert sum(report["by_reason"].values()) >= report["rows_quarantined"] > 0
+    listed = runner.invoke(app, ["quarantine", "list", "--reason", "birth_date", "--json"])
+    assert listed.exit_code == 0
+    assert all("birth_date" in r["reasons"] for r in json.loads(listed.output))
+    again = runner.invoke(app, ["collect", str(path), "--agency", "public_security"])
+    assert again.exit_code == 0 and "nothing changed" in again.output
+
+
+def test_unknown_agency_is_one_line_exit_2(cli_db: str, extract: tuple[Path, Path]) -> None:
+    result = CliRunner().invoke(app, ["collect", str(extract[0]), "--agency", "police"])
+    assert result.exit_code == 2
+    assert "unknown agency" in result.output and "Traceback" not in result.output
