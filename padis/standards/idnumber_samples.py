@@ -27,21 +27,35 @@ CORRUPTIONS = (
 )
 
 
-def valid_ids(n: int, *, seed: int = 0, first_year: int = 1930, last_year: int = 2024) -> pl.Series:
-    """``n`` well-formed 18-digit numbers (right check character, real date, known code), column-wise."""
+def valid_ids(
+    n: int, *, seed: int = 0, first_year: int = 1930, last_year: int = 2024, in_force_share: float = 0.9
+) -> pl.Series:
+    """``n`` well-formed 18-digit numbers (right check character, real date, known code), column-wise.
+
+    About ``in_force_share`` of them are born in a year their address code was in use (as most real
+    numbers are); the rest take any year, so the region warnings occur too.
+    """
     rng = np.random.default_rng(seed)
-    codes = get_region_lookup().frame["code"].sort()
-    start = (dt.date(first_year, 1, 1) - dt.date(1970, 1, 1)).days
-    stop = (dt.date(last_year, 12, 31) - dt.date(1970, 1, 1)).days
-    frame = pl.DataFrame(
-        {
-            "code": codes.gather(rng.integers(0, codes.len(), n)),
-            "day": pl.Series(rng.integers(start, stop + 1, n), dtype=pl.Int32).cast(pl.Date),
-            "seq": rng.integers(0, 1000, n),
-        }
+    regions = get_region_lookup().frame.sort("code")
+    epoch = dt.date(1970, 1, 1)
+    frame = regions.select("code", "first_year", "last_year")[rng.integers(0, regions.height, n)]
+    low = pl.max_horizontal(pl.col("first_year"), pl.lit(first_year))
+    high = pl.min_horizontal(pl.col("last_year"), pl.lit(last_year))
+    in_force = pl.lit(pl.Series(rng.random(n) < in_force_share)) & (low <= high)
+    frame = frame.with_columns(
+        low=pl.when(in_force).then(low).otherwise(first_year),
+        high=pl.when(in_force).then(high).otherwise(last_year),
+    ).with_columns(
+        start=(pl.date(pl.col("low"), 1, 1) - pl.lit(epoch)).dt.total_days(),
+        stop=(pl.date(pl.col("high"), 12, 31) - pl.lit(epoch)).dt.total_days(),
+        fraction=pl.lit(pl.Series(rng.random(n))),
+        seq=pl.lit(pl.Series(rng.integers(0, 1000, n))),
+    )
+    day = (pl.col("start") + (pl.col("fraction") * (pl.col("stop") - pl.col("start") + 1)).floor()).cast(
+        pl.Int32
     )
     body = pl.concat_str(
-        pl.col("code"), pl.col("day").dt.strftime("%Y%m%d"), pl.col("seq").cast(pl.String).str.zfill(3)
+        pl.col("code"), day.cast(pl.Date).dt.strftime("%Y%m%d"), pl.col("seq").cast(pl.String).str.zfill(3)
     )
     value = (1 - 2 * (body.str.to_integer(base=13) % 11)) % 11
     char = pl.when(value == 10).then(pl.lit("X")).otherwise(value.cast(pl.String))
