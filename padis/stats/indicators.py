@@ -9,6 +9,7 @@ the day before the period starts. Half-year rates are for the half-year, not ann
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -142,39 +143,89 @@ def _periods_frame(periods: list[Period]) -> pl.DataFrame:
                "year": pl.Int32})
 
 
-def cube_sql() -> dict[str, str]:
-    """The SQL of each county-level cube, in build order."""
+def _age_at(birth: str, on: dt.date) -> str:
+    """Exact age in completed years at a literal date (constant-folded by both engines)."""
+    return (f"({on.year} - year({birth}) - CASE WHEN month({birth}) > {on.month} OR "
+            f"(month({birth}) = {on.month} AND day({birth}) > {on.day}) THEN 1 ELSE 0 END)")
+
+
+def _alive_at(on: dt.date) -> str:
+    lit = f"DATE '{on.isoformat()}'"
+    return f"pe.birth_date <= {lit} AND (pe.death_date IS NULL OR pe.death_date > {lit})"
+
+
+def _uses(sql: str, name: str) -> bool:
+    return re.search(rf"\b{name}\b", sql) is not None
+
+
+def pop_measure_sql(terms: list[Term],
+                    periods: list[Period]) -> tuple[dict[str, str], dict[Term, tuple[str, str]]]:
+    """Population measures compiled into conditional sums over one scan of persons per distinct date.
+
+    The end of one calendar year is the start of the next, so each date is counted once; literal dates make
+    the scan a plain filtered aggregation on both engines (no inequality join). Terms with the same ``by``
+    columns share one table ``m_<cube>_<i>(d, county, by…, m0, m1, …)``; returns the SQL of each table and
+    where each term's count lives.
+    """
     married = ", ".join(f"'{c}'" for c in MARRIED_CODES)
+    dates = sorted({d for p in periods for d in (p.start - dt.timedelta(days=1), p.end)})
+    ends = sorted({p.end for p in periods})
+    tables: dict[str, str] = {}
+    where_is: dict[Term, tuple[str, str]] = {}
+    sources = (("pop", "residence_division", dates), ("pop_reg", "registered_division", ends))
+    for cube, division, at_dates in sources:
+        mine = [t for t in terms if t.cube == cube]
+        if not mine:
+            continue
+        # one table per cube grouped by every by-column any term uses; a term sums over the columns it
+        # does not break down by, so coarser terms read the same table
+        sig = tuple(sorted({col for t in mine for _, col in t.by}))
+        name = f"m_{cube}"
+        conds: dict[tuple[str, ...], str] = {}
+        for t in mine:
+            conds.setdefault(t.where, f"m{len(conds)}")
+            where_is[t] = (name, conds[t.where])
+        text = " ".join([*sig, *[w for k in conds for w in k]])
+        contra = cube == "pop" and _uses(text, "contracepting")
+        scans = [
+            f"SELECT DATE '{d.isoformat()}' AS d, pe.{division} AS county, pe.sex AS sex, "
+            f"LEAST({_age_at('pe.birth_date', d)}, 100) AS age, "
+            f"CASE WHEN pe.marital_status IN ({married}) THEN 1 ELSE 0 END AS married, "
+            + ("COALESCE(c.uses, 0)" if contra else "0") + " AS contracepting FROM persons pe "
+            + (f"LEFT JOIN s_contra c ON c.person_id = pe.person_id AND c.d = DATE '{d.isoformat()}' "
+               if contra else "")
+            + f"WHERE {_alive_at(d)} AND pe.{division} IS NOT NULL"
+            for d in at_dates
+        ]
+        rows = " UNION ALL ".join(scans)
+        if _uses(text, "age5"):
+            rows = f"SELECT q.*, g.age5 FROM ({rows}) q JOIN s_ages g ON g.age = q.age"
+        sums = ", ".join(
+            f"SUM(CASE WHEN {' AND '.join(f'({w})' for w in key) or '1 = 1'} THEN 1 ELSE 0 END) AS {col}"
+            for key, col in conds.items())
+        keys = "".join(f", {c}" for c in sig)
+        tables[name] = f"SELECT d, county{keys}, {sums} FROM ({rows}) r GROUP BY d, county{keys}"
+    return tables, where_is
+
+
+def cube_sql(periods: list[Period], terms: list[Term] | None = None) -> dict[str, str]:
+    """The SQL of each county-level table, in build order."""
     nonuse = ", ".join(f"'{c}'" for c in NON_USE_METHODS)
-    age_pt = _age_expr("pe.birth_date", "t.d")
+    dates = sorted({d for p in periods for d in (p.start - dt.timedelta(days=1), p.end)})
+    pop_tables, _ = pop_measure_sql(terms or [], periods)
     age_mother = _age_expr("m.birth_date", "b.birth_date")
     age_dead = _age_expr("pe.birth_date", "x.death_date")
+    date_rows = " UNION ALL ".join(f"SELECT DATE '{d.isoformat()}' AS d" for d in dates)
     return {
         "s_points": "SELECT period, 'start' AS at, before_date AS d FROM s_periods "
                     "UNION ALL SELECT period, 'end' AS at, end_date AS d FROM s_periods",
         "s_contra": (
-            "SELECT person_id, period, CASE WHEN method IS NULL OR method IN ("
-            f"{nonuse}) THEN 0 ELSE 1 END AS uses FROM (SELECT c.person_id, p.period, c.method, "
-            "ROW_NUMBER() OVER (PARTITION BY c.person_id, p.period ORDER BY c.as_of DESC) AS rn "
-            "FROM contraception c JOIN s_periods p ON c.as_of <= p.end_date) x WHERE rn = 1"
+            "SELECT person_id, d, CASE WHEN method IS NULL OR method IN ("
+            f"{nonuse}) THEN 0 ELSE 1 END AS uses FROM (SELECT c.person_id, t.d, c.method, "
+            "ROW_NUMBER() OVER (PARTITION BY c.person_id, t.d ORDER BY c.as_of DESC) AS rn "
+            f"FROM contraception c JOIN ({date_rows}) t ON c.as_of <= t.d) x WHERE rn = 1"
         ),
-        "cube_pop": (
-            "SELECT q.period, q.at, q.county, q.sex, q.age, g.age5, q.married, q.contracepting, q.n FROM ("
-            f"SELECT t.period, t.at, pe.residence_division AS county, pe.sex, LEAST({age_pt}, 100) AS age, "
-            f"CASE WHEN pe.marital_status IN ({married}) THEN 1 ELSE 0 END AS married, "
-            "COALESCE(c.uses, 0) AS contracepting, COUNT(*) AS n "
-            "FROM persons pe JOIN s_points t ON pe.birth_date <= t.d "
-            "AND (pe.death_date IS NULL OR pe.death_date > t.d) "
-            "LEFT JOIN s_contra c ON c.person_id = pe.person_id AND c.period = t.period "
-            "GROUP BY 1, 2, 3, 4, 5, 6, 7) q JOIN s_ages g ON g.age = q.age"
-        ),
-        "cube_pop_reg": (
-            "SELECT q.period, q.county, q.sex, q.age, g.age5, q.n FROM ("
-            f"SELECT t.period, pe.registered_division AS county, pe.sex, LEAST({age_pt}, 100) AS age, "
-            "COUNT(*) AS n FROM persons pe JOIN s_points t ON t.at = 'end' AND pe.birth_date <= t.d "
-            "AND (pe.death_date IS NULL OR pe.death_date > t.d) WHERE pe.registered_division IS NOT NULL "
-            "GROUP BY 1, 2, 3, 4) q JOIN s_ages g ON g.age = q.age"
-        ),
+        **pop_tables,
         "cube_births": (
             "SELECT q.period, q.county, q.sex, q.birth_order, q.mother_age, g.age5 AS mother_age5, q.n FROM ("
             "SELECT p.period, COALESCE(b.division, m.residence_division) AS county, b.sex, "
@@ -205,8 +256,17 @@ def cube_sql() -> dict[str, str]:
     }
 
 
-def term_sql(term: Term, level: str) -> str:
+def term_sql(term: Term, level: str, where_is: dict[Term, tuple[str, str]] | None = None) -> str:
     """SQL of one measure at one division level: period, ref_area, dims…, value."""
+    if term.cube in ("pop", "pop_reg"):
+        table, col = (where_is or {})[term]
+        dims = "".join(f", q.{c} AS {dim}" for dim, c in term.by)
+        group = "".join(f", q.{c}" for _, c in term.by)
+        at = "end" if term.cube == "pop_reg" else (term.at or "end")
+        weight, cond = (f"q.{col} * 0.5", "") if at == "avg" else (f"q.{col}", f" AND t.at = '{at}'")
+        return (f"SELECT t.period, d.{level} AS ref_area{dims}, SUM({weight}) AS value FROM {table} q "
+                f"JOIN s_points t ON t.d = q.d{cond} JOIN s_divmap d ON d.code = q.county "
+                f"GROUP BY t.period, d.{level}{group}")
     dims = "".join(f", {col} AS {dim}" for dim, col in term.by)
     group = "".join(f", {col}" for _, col in term.by)
     wheres = [f"({w})" for w in term.where]
@@ -218,11 +278,6 @@ def term_sql(term: Term, level: str) -> str:
                 "LEFT JOIN s_divmap f ON f.code = c.from_county LEFT JOIN s_divmap t ON t.code = c.to_county "
                 f"WHERE {own}.{level} IS NOT NULL AND {where} GROUP BY c.period, {own}.{level}{group}")
     weight = "c.n"
-    if term.cube == "pop":
-        if term.at == "avg":
-            weight = "c.n * 0.5"
-        else:
-            wheres.append(f"c.at = '{term.at or 'end'}'")
     where = " AND ".join(wheres) if wheres else "1 = 1"
     return (f"SELECT c.period, d.{level} AS ref_area{dims}, SUM({weight}) AS value FROM cube_{term.cube} c "
             f"JOIN s_divmap d ON d.code = c.county WHERE {where} GROUP BY c.period, d.{level}{group}")
@@ -253,6 +308,7 @@ class IndicatorEngine:
         self.definitions = list(definitions or standard_definitions())
         self.divmap = division_map(snapshot.divisions())
         self._periods: tuple[str, ...] | None = None
+        self._where_is: dict[Term, tuple[str, str]] = {}
         for name, frame in snapshot.tables().items():
             self.backend.register(name, frame)
         self.backend.register("s_ages", _age_groups())
@@ -263,7 +319,9 @@ class IndicatorEngine:
         if self._periods == codes:
             return
         self.backend.register("s_periods", _periods_frame(periods))
-        for name, sql in cube_sql().items():
+        terms = sorted({t for d in self.definitions for t in d.numerator + (d.denominator or [])}, key=repr)
+        _, self._where_is = pop_measure_sql(terms, periods)
+        for name, sql in cube_sql(periods, terms).items():
             self.backend.materialize(name, sql)
         self._periods = codes
 
@@ -300,14 +358,16 @@ class IndicatorEngine:
         parts = []
         for i, term in enumerate(terms):
             by = dict(term.by)
-            sql = term_sql(term, level)
+            sql = term_sql(term, level, self._where_is)
             dims = ", ".join(f"{'q.' + d if d in by else 'NULL'} AS {d}" for d in ("SEX", "AGE"))
             parts.append(f"SELECT {i} AS term, q.period, q.ref_area, {dims}, "
                          f"CAST(q.value AS DOUBLE) AS value FROM ({sql}) q")
         frame = self.backend.query(" UNION ALL ".join(parts))
+        groups = frame.partition_by("term", as_dict=True)
+        empty = frame.clear()
         out = {}
         for i, term in enumerate(terms):
-            part = frame.filter(pl.col("term") == i)
+            part = groups.get((i,), empty)
             out[(term, level)] = part.select("period", "ref_area", *[d for d, _ in term.by], "value")
         return out
 

@@ -29,7 +29,7 @@ def test_population_counts(county):
     assert value(county, "POP", "110201") == 3
     assert value(county, "POP_AVG", "110102") == 2.5
     assert value(county, "POP_REG", "110101") == 5
-    assert value(county, "SCHOOL_AGE", "110101") is None   # nobody aged 6-14
+    assert value(county, "SCHOOL_AGE", "110101") == 0   # nobody aged 6-14
 
 
 def test_population_by_age_and_sex(county):
