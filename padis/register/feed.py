@@ -30,11 +30,13 @@ class FeedEvent:
 def _uuid_sql(conn: Connection) -> str:
     if conn.dialect.name == "postgresql":
         return "CAST(gen_random_uuid() AS TEXT)"
-    h = "lower(hex(randomblob(16)))"
-    # A version-4 UUID from 16 random bytes (SQLite has no uuid function).
+    def rnd(n: int) -> str:
+        return f"lower(hex(randomblob({n})))"
+
+    # A version-4 UUID from random bytes, each part drawn per row (SQLite has no uuid function).
     return (
-        f"(SELECT substr(h,1,8)||'-'||substr(h,9,4)||'-4'||substr(h,14,3)||'-'||"
-        f"substr('89ab',1+(abs(random())%4),1)||substr(h,18,3)||'-'||substr(h,21,12) FROM (SELECT {h} AS h))"
+        f"{rnd(4)}||'-'||{rnd(2)}||'-4'||substr({rnd(2)},2)||'-'||"
+        f"substr('89ab',1+(abs(random())%4),1)||substr({rnd(2)},2)||'-'||{rnd(6)}"
     )
 
 
@@ -65,6 +67,9 @@ def write_batch_events(conn: Connection, batch_id: int, now: dt.datetime) -> int
             "FROM source_record s LEFT JOIN person p ON p.person_id = s.person_id "
             f"WHERE s.batch_id = :b AND s.event_type IN ({types}) "
             "AND NOT EXISTS (SELECT 1 FROM change_feed f WHERE f.record_id = s.record_id) "
+            # Two agencies reporting the same death (say) make one event, not two.
+            "AND NOT EXISTS (SELECT 1 FROM change_feed g WHERE g.person_id = s.person_id "
+            "AND g.event_type = s.event_type AND g.event_date = s.event_date) "
             "ORDER BY s.event_date, s.record_id"
         ),
         {"b": batch_id, "now": now},
