@@ -147,8 +147,10 @@ def conform_dates(frame: pl.DataFrame) -> pl.DataFrame:
 def from_register(engine: object) -> Snapshot:
     """Build the snapshot from the register tables ``person`` and ``change_feed`` of a SQLAlchemy engine.
 
-    Births, deaths and moves come from the change feed (``birth`` payload may carry ``mother_id``,
-    ``birth_order``; ``move`` payload ``from_division``/``to_division``); persons from the golden records.
+    Births, deaths and moves come from the change feed (``birth`` payload may carry ``mother_id`` (else its
+    ``related_person_id`` is taken as the mother) and ``birth_order``; a ``move`` goes to the event's
+    division, from ``payload.from_division`` when given — otherwise it counts as a move in, not as a move
+    out); persons from the golden records. Contraception and assistance are not in the register yet.
     """
     from sqlalchemy import inspect, text
 
@@ -167,9 +169,11 @@ def from_register(engine: object) -> Snapshot:
             conn, infer_schema_length=None)
     persons = persons.with_columns([_to_date(c) for c in ("birth_date", "death_date")])
     feed = feed.with_columns(_to_date("event_date"), pl.col("payload").cast(pl.Utf8).fill_null("{}"))
-    payload_type = pl.Struct({"mother_id": pl.Int64, "birth_order": pl.Int32, "from_division": pl.Utf8,
-                              "to_division": pl.Utf8})
+    payload_type = pl.Struct({"mother_id": pl.Int64, "related_person_id": pl.Int64, "birth_order": pl.Int32,
+                              "from_division": pl.Utf8, "to_division": pl.Utf8})
     feed = feed.with_columns(pl.col("payload").str.json_decode(payload_type).alias("p")).unnest("p")
+    # a birth record's related person is the mother when the payload does not name her
+    feed = feed.with_columns(pl.coalesce("mother_id", "related_person_id").alias("mother_id"))
     sex = persons.select(pl.col("person_id").cast(pl.Int64), pl.col("sex").cast(pl.Utf8))
     births = feed.filter(pl.col("event_type") == "birth").with_columns(
         pl.col("person_id").cast(pl.Int64)).join(sex, on="person_id", how="left").select(
