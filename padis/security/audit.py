@@ -1,8 +1,9 @@
 """The append-only, tamper-evident audit log: a SHA-256 hash chain with an HMAC-signed head.
 
 Each entry's ``hash`` is SHA-256 over ``prev_hash`` and the canonical JSON of the entry (sorted keys,
-no spaces, UTF-8). The persons an entry sent out are kept in ``audit_person`` and bound into the
-chain through ``persons_digest`` (SHA-256 of the sorted ids) and ``person_count``. ``audit_head`` holds
+no spaces, UTF-8). The persons an entry sent out are kept in ``audit_person`` (or, for a batch job,
+compressed in ``audit_blob``) and bound into the chain through ``persons_digest`` (SHA-256 of the
+sorted ids) and ``person_count``. ``audit_head`` holds
 the last seq and hash signed with the node key, so cutting entries off the end is detected too.
 Requests record entries into a buffer that a background flusher writes in batches (one transaction
 per batch): the chain stays strictly sequential across worker processes through a write lock taken
@@ -16,9 +17,11 @@ import hashlib
 import hmac
 import json
 import threading
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 from sqlalchemy import Connection, Engine, text
 
@@ -39,13 +42,32 @@ HASHED = (
     "persons_digest",
     "result",
 )
+BLOB_OVER = 1000  # entries with more persons keep them in audit_blob instead of audit_person rows
 _PG_LOCK_KEY = 0x5041444953  # "PADIS": advisory lock serialising chain appends
 
 
-def persons_digest(person_ids: list[int] | tuple[int, ...]) -> str:
-    """SHA-256 over the sorted, comma-joined person ids (empty list → hash of "")."""
-    joined = ",".join(str(i) for i in sorted(set(int(x) for x in person_ids)))
-    return hashlib.sha256(joined.encode()).hexdigest()
+def unique_ids(person_ids: Any) -> np.ndarray:
+    """Sorted unique person ids as int64."""
+    if person_ids is None or len(person_ids) == 0:
+        return np.empty(0, dtype=np.int64)
+    # Sort + neighbour compare: NumPy 2.4's np.unique is ~10x slower on a million ids.
+    ids = np.sort(np.asarray(person_ids, dtype=np.int64))
+    return ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
+
+
+def persons_digest(person_ids: Any) -> str:
+    """SHA-256 over the sorted unique person ids as little-endian int64 bytes."""
+    return hashlib.sha256(unique_ids(person_ids).astype("<i8").tobytes()).hexdigest()
+
+
+def pack_ids(ids: np.ndarray) -> bytes:
+    """Sorted ids → zlib of their int64 deltas (a million ids pack into a few hundred KB)."""
+    return zlib.compress(np.diff(ids, prepend=np.int64(0)).astype("<i8").tobytes(), 1)
+
+
+def unpack_ids(blob: bytes) -> np.ndarray:
+    """The inverse of ``pack_ids``."""
+    return np.cumsum(np.frombuffer(zlib.decompress(blob), dtype="<i8"))
 
 
 def entry_hash(prev_hash: str, entry: dict[str, Any]) -> str:
@@ -66,7 +88,7 @@ class Pending:
     """An entry waiting for its seq and hash."""
 
     fields: dict[str, Any]
-    person_ids: list[int]
+    person_ids: np.ndarray
 
 
 def make_entry(
@@ -77,11 +99,12 @@ def make_entry(
     purpose: str | None,
     action: str,
     request: dict[str, Any],
-    person_ids: list[int] | None,
+    person_ids: Any,
     result: str,
 ) -> Pending:
     """An audit entry (request summary must hold no clear-text ids or names: pass masked values)."""
-    ids = sorted(set(int(i) for i in person_ids or []))
+    ids = unique_ids(person_ids)
+    digest = hashlib.sha256(ids.astype("<i8").tobytes()).hexdigest()
     return Pending(
         {
             "ts": now_iso(),
@@ -92,7 +115,7 @@ def make_entry(
             "action": action,
             "request": json.dumps(request, sort_keys=True, ensure_ascii=False, default=str)[:4000],
             "person_count": len(ids),
-            "persons_digest": persons_digest(ids),
+            "persons_digest": digest,
             "result": result[:64],
         },
         ids,
@@ -114,13 +137,18 @@ def append(conn: Connection, entries: list[Pending]) -> int:
     _lock_chain(conn)
     last = conn.execute(text("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")).first()
     seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
-    rows, persons = [], []
+    rows: list[dict[str, Any]] = []
+    persons: list[dict[str, int]] = []
+    blobs: list[dict[str, Any]] = []
     for e in entries:
         seq += 1
         row = {**e.fields, "seq": seq, "prev_hash": prev}
         row["hash"] = prev = entry_hash(prev, row)
         rows.append(row)
-        persons.extend({"seq": seq, "person_id": pid} for pid in e.person_ids)
+        if len(e.person_ids) > BLOB_OVER:
+            blobs.append({"seq": seq, "n": len(e.person_ids), "ids": pack_ids(e.person_ids)})
+        else:
+            persons.extend({"seq": seq, "person_id": int(pid)} for pid in e.person_ids)
     conn.execute(
         text(
             "INSERT INTO audit_log (seq, ts, actor, client, user_name, purpose, action, request,"
@@ -131,13 +159,9 @@ def append(conn: Connection, entries: list[Pending]) -> int:
         rows,
     )
     if persons:
-        if len(persons) > 5000:
-            from padis.store.bulk import write_arrow
-
-            frame = pl.DataFrame(persons, schema={"seq": pl.Int64, "person_id": pl.Int64})
-            write_arrow(conn, "audit_person", frame)
-        else:
-            conn.execute(text("INSERT INTO audit_person (seq, person_id) VALUES (:seq, :person_id)"), persons)
+        conn.execute(text("INSERT INTO audit_person (seq, person_id) VALUES (:seq, :person_id)"), persons)
+    if blobs:
+        conn.execute(text("INSERT INTO audit_blob (seq, person_count, ids) VALUES (:seq, :n, :ids)"), blobs)
     params = {"seq": seq, "hash": prev, "sig": sign_head(seq, prev), "ts": now_iso()}
     updated = conn.execute(
         text("UPDATE audit_head SET seq = :seq, hash = :hash, signature = :sig, ts = :ts WHERE id = 1"),
@@ -251,7 +275,7 @@ def verify_chain(engine: Engine, *, chunk: int = 20_000) -> ChainReport:
                     )
                 if entry_hash(prev, entry) != entry["hash"]:
                     return ChainReport(False, count, seq, "entry edited: hash does not match its content")
-                have_count, have_digest = digests.pop(seq, (0, persons_digest([])))
+                have_count, have_digest = digests.pop(seq, (0, EMPTY_DIGEST))
                 if have_count != entry["person_count"] or have_digest != entry["persons_digest"]:
                     return ChainReport(False, count, seq, "persons of this entry were edited")
                 prev, expected_seq, count = entry["hash"], seq + 1, count + 1
@@ -271,20 +295,27 @@ def verify_chain(engine: Engine, *, chunk: int = 20_000) -> ChainReport:
     return ChainReport(True, count)
 
 
+EMPTY_DIGEST = persons_digest([])
+
+
 def _person_digests(conn: Connection) -> dict[int, tuple[int, str]]:
     from padis.store.bulk import read_polars
 
     frame = read_polars(
         conn, "SELECT seq, person_id FROM audit_person", schema={"seq": pl.Int64, "person_id": pl.Int64}
     )
-    if frame.is_empty():
-        return {}
-    grouped = (
-        frame.sort("seq", "person_id")
-        .group_by("seq", maintain_order=True)
-        .agg(pl.len().alias("n"), pl.col("person_id").cast(pl.String).str.join(",").alias("joined"))
-    )
-    return {int(s): (int(n), hashlib.sha256(j.encode()).hexdigest()) for s, n, j in grouped.iter_rows()}
+    out: dict[int, tuple[int, str]] = {}
+    if not frame.is_empty():
+        grouped = frame.sort("seq", "person_id").group_by("seq", maintain_order=True).agg(pl.col("person_id"))
+        for seq, ids in grouped.iter_rows():
+            out[int(seq)] = (len(ids), persons_digest(ids))
+    for seq, n, blob in conn.execute(text("SELECT seq, person_count, ids FROM audit_blob")):
+        ids = unpack_ids(bytes(blob))
+        digest = persons_digest(ids)
+        if int(seq) in out or len(ids) != int(n):
+            digest = "mismatch"
+        out[int(seq)] = (len(ids), digest)
+    return out
 
 
 def person_accesses(engine: Engine, person_id: int, *, limit: int = 1000) -> list[dict[str, Any]]:
@@ -302,7 +333,33 @@ def person_accesses(engine: Engine, person_id: int, *, limit: int = 1000) -> lis
             .mappings()
             .all()
         )
-    return [dict(r) for r in rows]
+    found = [dict(r) for r in rows]
+    with engine.connect() as conn:
+        blob_seqs = [
+            int(seq)
+            for seq, blob in conn.execute(text("SELECT seq, ids FROM audit_blob"))
+            if _contains(unpack_ids(bytes(blob)), person_id)
+        ]
+        for seq in blob_seqs:
+            r = (
+                conn.execute(
+                    text(
+                        "SELECT seq, ts, actor, client, user_name, purpose, action, result FROM audit_log"
+                        " WHERE seq = :s"
+                    ),
+                    {"s": seq},
+                )
+                .mappings()
+                .first()
+            )
+            if r is not None:
+                found.append(dict(r))
+    return sorted(found, key=lambda r: -int(r["seq"]))[:limit]
+
+
+def _contains(ids: np.ndarray, value: int) -> bool:
+    i = int(np.searchsorted(ids, value))
+    return i < len(ids) and int(ids[i]) == value
 
 
 def tail(engine: Engine, n: int = 20) -> list[dict[str, Any]]:

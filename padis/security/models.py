@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from padis.store.base import Base
@@ -65,3 +65,15 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
     signature: Mapped[str] = mapped_column(String(128), nullable=False)
     ts: Mapped[str] = mapped_column(String(32), nullable=False)
+
+
+class AuditBlob(Base):
+    """The person ids of one large audit entry (a batch job), delta-encoded and zlib-compressed."""
+
+    __tablename__ = "audit_blob"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    person_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    ids: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

@@ -8,7 +8,7 @@ import polars as pl
 
 from padis.errors import InputError
 from padis.exchange.sources import in_scope_expr
-from padis.standards.idnumber import check_ids
+from padis.standards.idnumber import STRIP_CHARS, check_ids
 
 RESULTS: dict[str, str] = {
     "match": "一致",
@@ -38,7 +38,7 @@ REGISTER_COLUMNS = (
     "registered_division",
     "residence_division",
 )
-CHUNK_ROWS = 250_000
+CHUNK_ROWS = 500_000
 
 
 def normalize_batch(frame: pl.DataFrame) -> pl.DataFrame:
@@ -82,12 +82,6 @@ def verify_frame(
     Order of precedence: id_invalid, not_found, out_of_scope, deceased, moved_out, name_differs,
     birth_date_differs, sex_differs, match.
     """
-    checks = check_ids(batch["id_number"])
-    work = batch.with_columns(
-        _valid=checks["valid"],
-        id_error=checks["error"],
-        _key=checks["normalized"],
-    )
     reg = register.select(
         pl.col("id_number").alias("_key"),
         pl.col("person_id"),
@@ -99,7 +93,23 @@ def verify_frame(
             "_scope"
         ),
     )
-    joined = work.join(reg, on="_key", how="left", maintain_order="left")
+    # Stage 1 joins on the number as written (trimmed, upper-case X). The register holds only valid
+    # numbers, so a hit is valid; only the misses pay for the full standards check (invalid vs not
+    # found, and 15-digit numbers normalized to 18), then join once more.
+    work = batch.with_columns(_key=pl.col("id_number").str.strip_chars(STRIP_CHARS).str.to_uppercase())
+    first = work.join(reg, on="_key", how="left", maintain_order="left")
+    hit = first.filter(pl.col("person_id").is_not_null()).with_columns(
+        _valid=pl.lit(True), id_error=pl.lit(None, pl.String)
+    )
+    missed = first.filter(pl.col("person_id").is_null()).select(batch.columns)
+    if missed.height:
+        checks = check_ids(missed["id_number"])
+        missed = missed.with_columns(
+            _valid=checks["valid"], id_error=checks["error"], _key=checks["normalized"]
+        ).join(reg, on="_key", how="left", maintain_order="left")
+        joined = pl.concat([hit, missed.select(hit.columns)]).sort("_row")
+    else:
+        joined = hit
     has_birth, has_sex = "birth_date" in batch.columns, "sex" in batch.columns
     name_ok = pl.col("name").str.strip_chars() == pl.col("_r_name")
     birth_ok = (

@@ -12,11 +12,12 @@ import polars as pl
 from sqlalchemy import Engine, text
 
 from padis.errors import InputError, PadisError
-from padis.exchange.sources import now_iso, read_persons, read_table, write_xlsx
+from padis.exchange.sources import now_iso, read_table, write_xlsx
 from padis.security.audit import AuditLog, make_entry
 from padis.security.policy import Grant, Principal
 from padis.settings import get_settings
-from padis.verify.core import REGISTER_COLUMNS, result_counts, verify_batch
+from padis.verify.core import result_counts, verify_batch
+from padis.verify.register_cache import REGISTER
 
 XLSX_MAX_ROWS = 1_048_575
 
@@ -64,8 +65,7 @@ def get_job(engine: Engine, job_id: str) -> dict[str, Any] | None:
 
 def load_register(engine: Engine) -> pl.DataFrame:
     """The register's persons, the columns verification needs."""
-    with engine.connect() as conn:
-        return read_persons(conn, REGISTER_COLUMNS)
+    return REGISTER.get(engine)
 
 
 def run_job(
@@ -105,7 +105,7 @@ def run_job(
         result.drop("person_id").write_csv(out_dir / "result.csv")
         timings["write_s"] = time.perf_counter() - t3
         counts = result_counts(result)
-        person_ids = result["person_id"].drop_nulls().to_list()
+        person_ids = result["person_id"].drop_nulls().to_numpy()
     except PadisError as exc:
         _update(engine, job_id, status="failed", error=exc.line()[:1000], finished_at=now_iso())
         _audit(audit, principal, grant, job_id, [], f"failed:{type(exc).__name__}")
@@ -141,7 +141,7 @@ def _audit(
     principal: Principal,
     grant: Grant,
     job_id: str,
-    person_ids: list[int],
+    person_ids: Any,
     result: str,
     counts: dict[str, int] | None = None,
 ) -> None:

@@ -159,3 +159,32 @@ def test_concurrent_writers_keep_one_chain(engine):  # type: ignore[no-untyped-d
         t.join()
     report = verify_chain(engine)
     assert report.ok and report.entries == 60
+
+
+def test_large_entries_are_packed_and_still_checked(engine):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    log = AuditLog(engine)
+    ids = np.arange(10, 5010, dtype=np.int64)
+    log.record(
+        make_entry(
+            actor="client",
+            client="c",
+            user=None,
+            purpose="p",
+            action="verify",
+            request={},
+            person_ids=ids,
+            result="ok",
+        )
+    )
+    log.flush()
+    assert verify_chain(engine).ok
+    assert [r["action"] for r in person_accesses(engine, 4000)] == ["verify"]
+    assert person_accesses(engine, 9) == []
+    from padis.security.audit import pack_ids
+
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE audit_blob SET ids = :b WHERE seq = 1"), {"b": pack_ids(ids[:-1])})
+    report = verify_chain(engine)
+    assert not report.ok and report.first_bad_seq == 1
