@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from padis.errors import InputError, PadisError
+from padis.errors import InputError
 from padis.fileio import ROW, ReadResult, read_table
 from padis.standards.idnumber import ERRORS, WARNINGS, check_ids, summarize
 
@@ -125,23 +125,6 @@ def check_ids_command(
 ) -> None:
     """Check GB 11643 identity numbers in a file: one result row per input row, and a summary."""
     console = Console(stderr=True)
-    try:
-        _check_ids_file(console, file, column, out, sheet, header, today)
-    except PadisError as exc:
-        # The root group is meant to do this; doing it here too keeps tracebacks away from users.
-        console.print(f"[bold red]error:[/] {exc.line()}", highlight=False, soft_wrap=True)
-        raise typer.Exit(exc.exit_code) from None
-
-
-def _check_ids_file(
-    console: Console,
-    file: Path,
-    column: str | None,
-    out: Path | None,
-    sheet: str | None,
-    header: bool | None,
-    today: str | None,
-) -> None:
     reference = _parse_today(today)
     with console.status("读取文件…"):
         read = read_table(file, column=column, sheet=sheet, header=header)
