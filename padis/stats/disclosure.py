@@ -90,9 +90,12 @@ def _add_in_row(values: np.ndarray, mask: np.ndarray, row: int) -> bool:
 
 
 def suppress(values: np.ndarray | list[list[int]], threshold: int = DEFAULT_THRESHOLD,
-             min_width: float = 1.0, max_rounds: int = 200) -> SuppressedTable:
+             min_width: float = 1.0, max_rounds: int = 200, audit_limit: int = 400) -> SuppressedTable:
     """Primary and complementary suppression of a 2-D count table whose margins are published (a table
-    of one column publishes only its column total: its row totals would be the cells themselves)."""
+    of one column publishes only its column total: its row totals would be the cells themselves).
+
+    The linear-programming audit runs while at most ``audit_limit`` cells are suppressed (two LPs per cell);
+    larger tables rely on the two-per-line rule alone."""
     v = np.asarray(values, dtype=float)
     if v.ndim != 2:
         raise InputError("suppression needs a 2-D table", where="disclosure", why=f"got {v.ndim} dimensions")
@@ -111,6 +114,8 @@ def suppress(values: np.ndarray | list[list[int]], threshold: int = DEFAULT_THRE
                 changed |= _add_in_row(v.T, mask.T, c)
         if changed:
             continue
+        if mask.sum() > audit_limit:
+            break
         published = np.where(mask, np.nan, v)
         bounds = feasible_intervals(published, row_totals, v.sum(axis=0))
         weak = [(r, c) for r, c in np.argwhere(mask) if bounds[r, c, 1] - bounds[r, c, 0] < min_width]
