@@ -247,12 +247,46 @@ def read_persons(
     """The register's person table (selected columns, optional ``where``) in bulk as a Polars frame."""
     cols = ", ".join(columns)
     schema = {c: PERSON_SCHEMA.get(c, pl.String) for c in columns}
-    # Not ADBC's SQLite driver here: a second SQLite library in the same process breaks the POSIX locks
-    # of the first on the same WAL database (seen as a bus error); the bulk helper stays on sqlite3.
+    # A full read of a SQLite register goes through ADBC in a child process: ~10x faster than sqlite3's
+    # row tuples, and a second SQLite library inside *this* process would break the POSIX locks of the
+    # first on the same WAL database (seen as a bus error).
+    if conn.dialect.name == "sqlite" and not where and conn.engine.url.database not in (None, "", ":memory:"):
+        frame = _adbc_child_read(str(conn.engine.url.database), f"SELECT {cols} FROM person")
+        if frame is not None:
+            return _cast_person(frame, schema)
     from padis.store.bulk import read_polars
 
     sql = f"SELECT {cols} FROM person" + (f" WHERE {where}" if where else "")
     return _cast_person(read_polars(conn, sql, params), schema)
+
+
+_ADBC_CHILD = """
+import sys
+import adbc_driver_sqlite.dbapi as adbc
+import pyarrow.feather as feather
+with adbc.connect(sys.argv[1]) as conn, conn.cursor() as cur:
+    cur.execute(sys.argv[2])
+    feather.write_feather(cur.fetch_arrow_table(), sys.argv[3], compression="uncompressed")
+"""
+
+
+def _adbc_child_read(db_path: str, sql: str) -> pl.DataFrame | None:
+    """Run ``sql`` on a SQLite file with ADBC in a child process; None when that is not possible."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="padis-read-") as tmp:
+        out = Path(tmp) / "rows.arrow"
+        done = subprocess.run(
+            [sys.executable, "-c", _ADBC_CHILD, db_path, sql, str(out)],
+            capture_output=True,
+            timeout=600,
+            check=False,
+        )
+        if done.returncode != 0 or not out.exists():
+            return None
+        return pl.read_ipc(out).rechunk()
 
 
 def _cast_person(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
