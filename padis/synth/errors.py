@@ -67,7 +67,9 @@ class ErrorRates:
     def _set(self, key: str, value: str, *, where: str) -> None:
         if key not in self.names():
             raise ConfigError(
-                f"unknown error type {key!r}", where=where, why="known: " + ", ".join(self.names())
+                f"unknown error type {key!r}",
+                where=where,
+                why="known: " + ", ".join(self.names()),
             )
         try:
             rate = float(value)

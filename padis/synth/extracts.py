@@ -312,7 +312,7 @@ def _household_register(w: World) -> Dataset:
         _p="person_idx", _event=pl.col("event_date"), _report=pl.col("reported_date") + pl.duration(days=20)
     )
     p = (
-        p.join(births, on="_p", how="left")
+        p.join(births, on="_p", how="left", maintain_order="left")
         .with_columns(
             _event=pl.coalesce("_event", pl.col("birth_date")),
         )
@@ -383,7 +383,7 @@ def _ps_moves(w: World) -> Dataset:
     ev = ev.with_columns(_report=pl.col("reported_date"))
     fmt = ["%Y-%m-%d", "%Y%m%d"]
     p = w.persons.select("_p", "id_number", "name")
-    frame = ev.join(p, left_on="person_idx", right_on="_p", how="left").select(
+    frame = ev.join(p, left_on="person_idx", right_on="_p", how="left", maintain_order="left").select(
         _p="person_idx",
         _event_id="event_id",
         SFZH="id_number",
@@ -481,15 +481,21 @@ def _birth_certificates(w: World) -> Dataset:
             left_on="person_idx",
             right_on="_p",
             how="left",
+            maintain_order="left",
         )
         .join(
-            p.select(_m="_p", m_name="name", m_id="id_number"), left_on="other_idx", right_on="_m", how="left"
+            p.select(_m="_p", m_name="name", m_id="id_number"),
+            left_on="other_idx",
+            right_on="_m",
+            how="left",
+            maintain_order="left",
         )
         .join(
             p.select(_f="_p", f_name="name", f_id="id_number"),
             left_on="father_idx",
             right_on="_f",
             how="left",
+            maintain_order="left",
         )
     )
     frame = j.select(
@@ -545,7 +551,10 @@ def _death_certificates(w: World) -> Dataset:
     )
     fmt = ["%Y/%m/%d", "%Y-%m-%d", "%Y%m%d"]
     frame = ev.join(
-        w.persons.select("_p", "name", "id_number", "sex"), left_on="person_idx", right_on="_p"
+        w.persons.select("_p", "name", "id_number", "sex"),
+        left_on="person_idx",
+        right_on="_p",
+        maintain_order="left",
     ).select(
         _p="person_idx",
         XM="name",
@@ -580,8 +589,13 @@ def _marriages(w: World) -> Dataset:
     p = w.persons.select("_p", "name", "id_number")
     fmt = ["%Y%m%d", "%Y-%m-%d"]
     frame = (
-        ev.join(p, left_on="person_idx", right_on="_p")
-        .join(p.select(_w="_p", w_name="name", w_id="id_number"), left_on="other_idx", right_on="_w")
+        ev.join(p, left_on="person_idx", right_on="_p", maintain_order="left")
+        .join(
+            p.select(_w="_p", w_name="name", w_id="id_number"),
+            left_on="other_idx",
+            right_on="_w",
+            maintain_order="left",
+        )
         .select(
             _p="person_idx",
             _wife="other_idx",
@@ -616,7 +630,10 @@ def _cremations(w: World) -> Dataset:
     ev = ev.with_columns(_report=pl.col("event_date") + pl.duration(days=_delay(w.rng, ev.height, 4)))
     fmt = ["%Y-%m-%d", "%Y年%m月%d日"]
     frame = ev.join(
-        w.persons.select("_p", "name", "id_number", "sex"), left_on="person_idx", right_on="_p"
+        w.persons.select("_p", "name", "id_number", "sex"),
+        left_on="person_idx",
+        right_on="_p",
+        maintain_order="left",
     ).select(
         _p="person_idx",
         SZXM="name",
@@ -788,7 +805,13 @@ def _contraception(w: World) -> Dataset:
     p = p.with_columns(
         _m=pl.Series(method).replace(inv),
         _asof=pl.lit(w.end).cast(pl.Date) - pl.duration(days=_delay(w.rng, p.height, 90)),
-    ).join(w.persons.select(_s="_p", s_id="id_number"), left_on="spouse_idx", right_on="_s", how="left")
+    ).join(
+        w.persons.select(_s="_p", s_id="id_number"),
+        left_on="spouse_idx",
+        right_on="_s",
+        how="left",
+        maintain_order="left",
+    )
     fmt = ["%Y%m%d", "%Y-%m-%d"]
     frame = p.select(
         "_p",

@@ -183,6 +183,7 @@ def generate(config: SynthConfig, progress: Callable[[str], None] | None = None)
                 keys.select(duplicate_of="_row", original_record_id=ds.record_id),
                 on="duplicate_of",
                 how="left",
+                maintain_order="left",
             )
             .drop("duplicate_of")
             .rename({"original_record_id": "duplicate_of"})
@@ -263,10 +264,14 @@ def _errors_for(name: str, injector: Injector, keys: pl.DataFrame) -> pl.DataFra
     found = [f for f in injector.found if f["dataset"][0] == name]
     base = pl.concat(found) if found else pl.DataFrame(schema={**schema, "_row": pl.Int64}).drop("record_id")
     rid = keys.columns[1]
-    direct = base.join(keys.select("_row", record_id=rid), on="_row", how="inner")
+    direct = base.join(keys.select("_row", record_id=rid), on="_row", how="inner", maintain_order="left")
     copies = keys.filter(pl.col("_dup_of").is_not_null())
-    inherited = base.join(copies.select(_row="_dup_of", record_id=rid), on="_row", how="inner")
-    dups = copies.join(keys.select(_dup_of="_row", _original=rid), on="_dup_of", how="left").select(
+    inherited = base.join(
+        copies.select(_row="_dup_of", record_id=rid), on="_row", how="inner", maintain_order="left"
+    )
+    dups = copies.join(
+        keys.select(_dup_of="_row", _original=rid), on="_dup_of", how="left", maintain_order="left"
+    ).select(
         dataset=pl.lit(name),
         record_id=rid,
         field=pl.lit("record"),
