@@ -143,10 +143,7 @@ class Injector:
             self._count(ds.name, kind, int(eligible.sum()), int(hit.size))
             if not hit.size:
                 continue
-            recorded = pl.Series(
-                [None if v is None else str(v) for v in self._corrupt(kind, frame, col, ref, hit)],
-                dtype=pl.String,
-            )
+            recorded = pl.Series(self._corrupt(kind, frame, col, ref, hit), dtype=pl.String, strict=False)
             self.found.append(
                 pl.DataFrame(
                     {
@@ -267,7 +264,7 @@ class Injector:
                 ch[rows, pos] = ch[rows, pos + 1]
                 ch[rows, pos + 1] = left
             joined = ch.view(f"U{width}").ravel()
-            return [str(x) for x in joined]
+            return joined.tolist()
         if kind in DATE_ERRORS or kind == "late_report":
             true_dates = frame[f"_d_{col.name}"].gather(hit)
             if kind == "late_report":

@@ -149,3 +149,34 @@ def test_life_expectancy_of_the_mortality_schedule() -> None:
         alive = np.concatenate([[1.0], np.cumprod(1 - q)])
         e0 = (alive[:-1] + alive[1:]).sum() / 2
         assert abs(e0 - target) < 0.2
+
+
+def test_household_registration_type(base: Population) -> None:
+    non_agricultural = (base["hukou_nature"] == "1").mean()
+    assert abs(non_agricultural - cal.NON_AGRICULTURAL_HUKOU_SHARE) <= 0.04
+    collective = (base["hukou_type"] == "20").mean()
+    assert abs(collective - cal.COLLECTIVE_HUKOU_SHARE) <= 0.02
+
+
+def test_given_names_follow_sex_and_birth_cohort(base: Population) -> None:
+    from padis.synth.names import compose
+
+    names = compose(base["name_s"], base["name_a"], base["name_b"], base["name_dot"])
+    year = base["birth_date"].astype("datetime64[Y]").astype(int) + 1970
+    frame = names.with_columns(
+        year=pl.Series(year), sex=pl.Series(base["sex"].astype(object), dtype=pl.String)
+    )
+    han = frame.filter(pl.col("surname").is_not_null())
+    old_women = han.filter((pl.col("sex") == "2") & (pl.col("year") < 1960))
+    young_women = han.filter((pl.col("sex") == "2") & (pl.col("year") >= 2000))
+    assert (old_women["given_name"] == "秀英").mean() > 0.005
+    assert (young_women["given_name"] == "秀英").sum() == 0
+    assert young_women["given_name"].is_in(["子涵", "梓萱", "欣怡", "梓涵"]).mean() > 0.01
+
+    def single(lo: int, hi: int) -> float:
+        part = han.filter((pl.col("year") >= lo) & (pl.col("year") < hi))
+        return (part["given_name"].str.len_chars() == 1).mean()
+
+    assert single(1970, 1990) > single(2005, 2021) + 0.1
+    top = han["surname"].value_counts(sort=True)["surname"].head(5).to_list()
+    assert set(top[:3]) <= {"王", "李", "张", "刘"}
