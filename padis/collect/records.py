@@ -103,7 +103,7 @@ def build_records(
         event_date.alias("event_date"),
         event_type.alias("event_type"),
         fields_json.alias("fields"),
-        pl.when(pl.col(WARNINGS).list.len() > 0).then(pl.col(WARNINGS).list.join(";")).alias("warnings"),
+        pl.col(WARNINGS).alias("warnings"),
     )
 
 
@@ -121,7 +121,7 @@ def build_quarantine(
         pl.lit(mapping.record).alias("record_type"),
         pl.col(ROW_COLUMN).cast(pl.Int32).alias("row_number"),
         pl.col(SOURCE_KEY).alias("source_key"),
-        pl.col(REASONS).list.join(";").alias("reasons"),
+        pl.col(REASONS).alias("reasons"),
         pl.col("raw"),
         pl.lit("open").alias("status"),
         pl.lit(created_at).alias("created_at"),
@@ -131,7 +131,7 @@ def build_quarantine(
 def reason_counts(validated: Validated) -> dict[str, int]:
     """How many rows carry each reason (a row with two reasons counts under both)."""
     counts = (
-        validated.bad.select(pl.col(REASONS).explode().alias("reason"))
+        validated.bad.select(pl.col(REASONS).str.split(";").explode().alias("reason"))
         .group_by("reason")
         .len()
         .sort(["len", "reason"], descending=[True, False])

@@ -157,7 +157,7 @@ def collect_table(
         rows_stored=records.height,
         rows_quarantined=quarantine.height,
         by_reason=by_reason,
-        rows_with_warnings=int(validated.good.select(pl.col(WARNINGS).list.len() > 0).sum().item()),
+        rows_with_warnings=int(validated.good.select(pl.col(WARNINGS).is_not_null().sum()).item()),
     )
     batch = {
         "agency": mapping.agency,

@@ -51,47 +51,64 @@ def _rank(field: str) -> str:
     return f"CASE agency {whens} ELSE {len(order) + 1} END"
 
 
-def claims_sql(conn: Connection, scoped: bool) -> str:
-    """Every (person, field, value) a source record states, with its rank; one SELECT per field."""
-    scope = " AND person_id IN (SELECT person_id FROM _scope)" if scoped else ""
-    rscope = " AND related_person_id IN (SELECT person_id FROM _scope)" if scoped else ""
+def _field_claims(conn: Connection, field: str, scope: str) -> str:
+    """The claims on one field: each record's typed column (and a marriage's second party)."""
     as_of = f"COALESCE(event_date, {_as_date(conn, 'received_at')})"
-    parts = []
-    for field in GOLDEN_FIELDS:
-        parts.append(
-            f"SELECT person_id, '{field}' AS field, {_text(conn, field)} AS value, agency, record_id, "
-            f"{as_of} AS as_of, received_at, {_rank(field)} AS pri FROM source_record "
-            f"WHERE person_id IS NOT NULL AND {field} IS NOT NULL{scope}"
+    sql = (
+        f"SELECT person_id, {_text(conn, field)} AS value, agency, record_id, {as_of} AS as_of, received_at, "
+        f"{_rank(field)} AS pri FROM source_record WHERE person_id IS NOT NULL AND {field} IS NOT NULL"
+        + scope.format(col="person_id")
+    )
+    if field == "marital_status":
+        # Both parties of a marriage registration get its marital status.
+        sql += (
+            f" UNION ALL SELECT related_person_id, marital_status, agency, record_id, {as_of}, received_at, "
+            f"{_rank(field)} FROM source_record WHERE record_type = 'marriage' "
+            "AND related_person_id IS NOT NULL AND marital_status IS NOT NULL"
+            + scope.format(col="related_person_id")
         )
-    # Both parties of a marriage registration get its marital status.
-    parts.append(
-        f"SELECT related_person_id, 'marital_status', marital_status, agency, record_id, {as_of}, "
-        f"received_at, {_rank('marital_status')} FROM source_record "
-        "WHERE record_type = 'marriage' AND related_person_id IS NOT NULL "
-        f"AND marital_status IS NOT NULL{rscope}"
+    return sql
+
+
+def _best_sql(conn: Connection, field: str, scope: str) -> str:
+    """One row per person: the claim that wins ``field`` (rank, then most recent)."""
+    claims = _field_claims(conn, field, scope)
+    if conn.dialect.name == "postgresql":
+        return (
+            f"SELECT DISTINCT ON (person_id) person_id, '{field}', value, agency, record_id, as_of "
+            f"FROM ({claims}) c "
+            "ORDER BY person_id, pri, as_of DESC, received_at DESC, record_id DESC"
+        )
+    # SQLite: MAX() over one fixed-width sort key picks the winning row's bare columns in a single
+    # grouped pass (no window sort); the key inverts the rank so that larger is better throughout.
+    key = "(9 - pri) || as_of || received_at || printf('%015d', record_id)"
+    return (
+        f"SELECT person_id, '{field}', value, agency, record_id, as_of FROM ("
+        f"SELECT person_id, value, agency, record_id, as_of, MAX({key}) FROM ({claims}) GROUP BY person_id)"
     )
-    # Staff decisions from the conflict queue outrank every source.
-    cscope = " AND person_id IN (SELECT person_id FROM _scope)" if scoped else ""
-    parts.append(
-        f"SELECT person_id, field, other_value, other_agency, record_id, {_as_date(conn, 'resolved_at')}, "
-        f"resolved_at, 0 FROM conflict WHERE resolution = 'accepted'{cscope}"
-    )
-    return "\nUNION ALL\n".join(parts)
 
 
 def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, int]:
     """Rebuild golden records (all, or the persons in temp table ``_scope``) and queue new conflicts."""
+    from sqlalchemy import text
+
     where = " WHERE person_id IN (SELECT person_id FROM _scope)" if scoped else ""
-    conn.exec_driver_sql("DROP TABLE IF EXISTS _claims")
-    conn.exec_driver_sql(f"CREATE TEMP TABLE _claims AS {claims_sql(conn, scoped)}")
+    scope = " AND {col} IN (SELECT person_id FROM _scope)" if scoped else ""
     conn.exec_driver_sql(f"DELETE FROM person_field{where}")
     conn.exec_driver_sql(f"DELETE FROM person{where}")
+    for field in GOLDEN_FIELDS:
+        conn.exec_driver_sql(
+            "INSERT INTO person_field (person_id, field, value, agency, record_id, as_of) "
+            + _best_sql(conn, field, scope)
+        )
+    # Staff decisions from the conflict queue outrank every source (the latest decision per field).
     conn.exec_driver_sql(
-        "INSERT INTO person_field (person_id, field, value, agency, record_id, as_of) "
-        "SELECT person_id, field, value, agency, record_id, as_of FROM ("
-        "SELECT person_id, field, value, agency, record_id, as_of, ROW_NUMBER() OVER ("
-        "PARTITION BY person_id, field ORDER BY pri, as_of DESC, received_at DESC, record_id DESC) AS rn "
-        "FROM _claims) ranked WHERE rn = 1"
+        "UPDATE person_field SET value = a.other_value, agency = a.other_agency, record_id = a.record_id, "
+        f"as_of = {_as_date(conn, 'a.resolved_at')} FROM (SELECT person_id, field, other_value, "
+        "other_agency, record_id, resolved_at, ROW_NUMBER() OVER (PARTITION BY person_id, field "
+        "ORDER BY resolved_at DESC, conflict_id DESC) AS rn FROM conflict WHERE resolution = 'accepted'"
+        + scope.format(col="person_id")
+        + ") a WHERE a.rn = 1 AND a.person_id = person_field.person_id AND a.field = person_field.field"
     )
     cols = []
     for field in GOLDEN_FIELDS:
@@ -101,8 +118,6 @@ def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, in
         cols.append(pick)
     death = "MAX(CASE WHEN field = 'death_date' THEN 1 ELSE 0 END)"
     params = {"now": now}
-    from sqlalchemy import text
-
     conn.execute(
         text(
             f"INSERT INTO person (person_id, {', '.join(GOLDEN_FIELDS)}, status, updated_at) "
@@ -112,23 +127,28 @@ def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, in
         ),
         params,
     )
-    new_conflicts = conn.execute(
-        text(
-            "INSERT INTO conflict (person_id, field, golden_value, golden_agency, other_value, other_agency, "
-            "record_id, status, created_at) "
-            "SELECT c.person_id, c.field, MAX(g.value), MAX(g.agency), c.value, MIN(c.agency), "
-            "MAX(c.record_id), 'open', :now "
-            "FROM _claims c JOIN person_field g ON g.person_id = c.person_id AND g.field = c.field "
-            "WHERE c.pri > 0 AND c.agency <> g.agency AND c.value <> g.value AND NOT EXISTS ("
-            "SELECT 1 FROM conflict x WHERE x.person_id = c.person_id AND x.field = c.field "
-            "AND x.other_value = c.value) "
-            # The value staff overrode by accepting a conflict is not queued again.
-            "AND NOT EXISTS (SELECT 1 FROM conflict a WHERE a.person_id = c.person_id AND a.field = c.field "
-            "AND a.resolution = 'accepted' AND a.golden_value = c.value) "
-            "GROUP BY c.person_id, c.field, c.value"
-        ),
-        params,
-    ).rowcount
+    new_conflicts = 0
+    for field in GOLDEN_FIELDS:
+        new_conflicts += int(
+            conn.execute(
+                text(
+                    "INSERT INTO conflict (person_id, field, golden_value, golden_agency, other_value, "
+                    "other_agency, record_id, status, created_at) "
+                    f"SELECT c.person_id, '{field}', MAX(g.value), MAX(g.agency), c.value, MIN(c.agency), "
+                    "MAX(c.record_id), 'open', :now "
+                    f"FROM ({_field_claims(conn, field, scope)}) c "
+                    f"JOIN person_field g ON g.person_id = c.person_id AND g.field = '{field}' "
+                    "WHERE c.agency <> g.agency AND c.value <> g.value AND NOT EXISTS ("
+                    f"SELECT 1 FROM conflict x WHERE x.person_id = c.person_id AND x.field = '{field}' "
+                    "AND x.other_value = c.value) "
+                    # The value staff overrode by accepting a conflict is not queued again.
+                    "AND NOT EXISTS (SELECT 1 FROM conflict a WHERE a.person_id = c.person_id "
+                    f"AND a.field = '{field}' AND a.resolution = 'accepted' AND a.golden_value = c.value) "
+                    "GROUP BY c.person_id, c.value"
+                ),
+                params,
+            ).rowcount
+            or 0
+        )
     persons = conn.exec_driver_sql(f"SELECT COUNT(*) FROM person{where}").scalar_one()
-    conn.exec_driver_sql("DROP TABLE _claims")
-    return {"persons": int(persons), "new_conflicts": int(new_conflicts or 0)}
+    return {"persons": int(persons), "new_conflicts": new_conflicts}

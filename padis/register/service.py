@@ -48,9 +48,8 @@ def _set_person_ids(conn: Connection, mapping: pl.DataFrame, column: str) -> int
         mapping.select(pl.col("record_id").cast(pl.Int64), pl.col("person_id").cast(pl.Int64)),
     )
     n = conn.exec_driver_sql(
-        f"UPDATE source_record SET {column} = (SELECT r.person_id FROM _resolved r "
-        "WHERE r.record_id = source_record.record_id) "
-        "WHERE record_id IN (SELECT record_id FROM _resolved)"
+        f"UPDATE source_record SET {column} = r.person_id FROM _resolved AS r "
+        "WHERE r.record_id = source_record.record_id"
     ).rowcount
     conn.exec_driver_sql("DROP TABLE _resolved")
     return int(n or 0)

@@ -78,11 +78,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("record_id", name=op.f("pk_source_record")),
     )
     op.create_index("ix_source_record_batch_id", "source_record", ["batch_id"], unique=False)
-    op.create_index("ix_source_record_id_number", "source_record", ["id_number"], unique=False)
     op.create_index("ix_source_record_person_id", "source_record", ["person_id"], unique=False)
-    op.create_index(
-        "ix_source_record_related_person_id", "source_record", ["related_person_id"], unique=False
-    )
     op.create_table(
         "quarantine",
         sa.Column(
@@ -119,9 +115,7 @@ def downgrade() -> None:
     op.drop_index("ix_quarantine_status", table_name="quarantine")
     op.drop_index("ix_quarantine_batch_id", table_name="quarantine")
     op.drop_table("quarantine")
-    op.drop_index("ix_source_record_related_person_id", table_name="source_record")
     op.drop_index("ix_source_record_person_id", table_name="source_record")
-    op.drop_index("ix_source_record_id_number", table_name="source_record")
     op.drop_index("ix_source_record_batch_id", table_name="source_record")
     op.drop_table("source_record")
     op.drop_table("batch")
