@@ -27,17 +27,17 @@ def default_rules(settings: LinkSettings) -> list[list[str] | str]:
     names = [keys[c] for c in settings.of_type("chinese_name")]
     dates = [keys[c] for c in settings.of_type("birth_date") + settings.of_type("date")]
     places = [keys[c] for c in settings.of_type("division")]
-    sexes = [keys[c] for c in settings.of_type("sex")]
     for n in names:
         for d in dates:
             rules += [[n["name_py"], d["date"]], [n["name"], d["year"]]]
             # Name order swapped: the swapped form of one side equals the other side's name.
             rules.append(f'l."{n["name_swap"]}" = r."{n["name"]}" AND l."{d["year"]}" = r."{d["year"]}"')
         for p in places:
-            rules.append([n["name"], p["county"]])
+            # Province, not county: a person seen where they work, study or moved to.
+            rules.append([n["name"], p["province"]])
     for d in dates:
         for p in places:
-            rules.append([d["date"], p["county"]] + ([sexes[0]["sex"]] if sexes else []))
+            rules.append([d["date"], p["province"]])
     if not rules:
         # Generic files: every pair of the columns' first keys.
         firsts = [next(iter(k.values())) for k in keys.values()]

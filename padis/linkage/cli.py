@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -27,6 +29,22 @@ OUT_OPT = typer.Option(None, "--out", help="Write scored pairs here (.parquet or
 CLUSTERS_OPT = typer.Option(None, "--clusters", help="Write clusters here (.csv or .parquet).")
 
 
+def friendly(fn: Callable[..., None]) -> Callable[..., None]:
+    """Turn a PadisError into one red line and its exit code (never a traceback for bad input)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: object, **kwargs: object) -> None:
+        from padis.errors import PadisError
+
+        try:
+            fn(*args, **kwargs)
+        except PadisError as exc:
+            Console(stderr=True).print(f"[bold red]error:[/] {exc.line()}", highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+    return wrapper
+
+
 def _progress() -> Progress:
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console)
 
@@ -47,6 +65,7 @@ def _report(result, out: Path | None, clusters: Path | None, threshold: float) -
 
 
 @link_app.command("dedupe")
+@friendly
 def dedupe_cmd(
     file: Path = typer.Argument(..., help="Person file (CSV, XLSX, JSONL, Parquet)."),
     settings: Path = SETTINGS_OPT,
@@ -70,6 +89,7 @@ def dedupe_cmd(
 
 
 @link_app.command("between")
+@friendly
 def between_cmd(
     a: Path = typer.Argument(..., help="First person file."),
     b: Path = typer.Argument(..., help="Second person file."),
@@ -100,6 +120,7 @@ def _print_curve(curve) -> None:  # type: ignore[no-untyped-def]
 
 
 @link_app.command("evaluate")
+@friendly
 def evaluate_cmd(
     truth: Path = typer.Option(
         ..., "--truth", help="Truth: records.parquet (dataset, record_id, person_id)."
@@ -146,6 +167,7 @@ def _charts(result, path: Path) -> str:  # type: ignore[no-untyped-def]
 
 
 @review_app.command("list")
+@friendly
 def review_list(
     status: str = typer.Option("pending", help="pending, accepted or rejected."),
     limit: int = typer.Option(20, help="How many to show."),
@@ -167,6 +189,7 @@ def review_list(
 
 
 @review_app.command("accept")
+@friendly
 def review_accept(
     review_id: int = typer.Argument(..., help="Review id from `padis link review list`."),
     by: str = typer.Option("clerk", "--by", help="Who decided."),
@@ -180,6 +203,7 @@ def review_accept(
 
 
 @review_app.command("reject")
+@friendly
 def review_reject(
     review_id: int = typer.Argument(..., help="Review id from `padis link review list`."),
     by: str = typer.Option("clerk", "--by", help="Who decided."),
@@ -193,6 +217,7 @@ def review_reject(
 
 
 @link_app.command("register")
+@friendly
 def register_cmd(engine: str = ENGINE_OPT) -> None:
     """Link every source record in the database and hand the person ids to the register."""
     from padis.linkage.resolver import SplinkResolver

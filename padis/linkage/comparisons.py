@@ -325,7 +325,11 @@ CATALOGUE: dict[str, ComparisonType] = {
             "行政区划",
             _prep_division,
             division_comparison,
-            lambda c: {"county": f"{c}__county"},
+            lambda c: {
+                "county": f"{c}__county",
+                "prefecture": f"{c}__prefecture",
+                "province": f"{c}__province",
+            },
             lambda c: [],
         ),
         ComparisonType(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from typing import Any
 
 import polars as pl
@@ -24,12 +25,16 @@ def spark_session() -> Any:
         raise ConfigError(
             "the Spark engine needs pyspark", where="--engine spark", why="pip install 'padis[spark]'"
         ) from exc
+    from splink.backends.spark import similarity_jar_location
+
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     master = os.environ.get("PADIS_SPARK_MASTER", "local[2]")
     _SPARK = (
         SparkSession.builder.master(master)
         .appName("padis-linkage")
         .config("spark.ui.enabled", "false")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.default.parallelism", "4")
@@ -62,7 +67,8 @@ def make_db_api(
 
 
 def register(db_api: Any, frame: pl.DataFrame, name: str) -> Any:
-    """Hand a Polars frame to the backend as a Splink table."""
+    """Hand a Polars frame to the backend as a Splink table (unique name: Spark views outlive a run)."""
+    name = f"{name}_{uuid.uuid4().hex[:8]}"
     if type(db_api).__name__.startswith("Spark"):
         spark = db_api.spark
         sdf = spark.createDataFrame(frame.to_pandas(use_pyarrow_extension_array=False))

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 SPLINK_LOG_LEVEL = logging.ERROR
 # A level random sampling never saw gets this u.
 M_FLOOR = 1e-4
+M_MIN = 1e-3
 
 
 def prepare(
@@ -141,6 +142,10 @@ def _params_from_model(model_dict: dict[str, Any]) -> dict[str, Any]:
             if lvl.get("m_probability") is None:
                 # Never seen among likely matches: treat as no evidence either way (weight 0).
                 lvl["m_probability"] = lvl["u_probability"]
+            else:
+                # EM can drive m of a level to ~0 when training pairs never show it (an address
+                # present in only two sources, say); a floor keeps one field from vetoing a match.
+                lvl["m_probability"] = max(lvl["m_probability"], M_MIN)
     return {
         "probability_two_random_records_match": model_dict["probability_two_random_records_match"],
         "comparisons": {

@@ -122,6 +122,26 @@ def char_pinyin(chars: list[str]) -> dict[str, str]:
     return out
 
 
+def _swap_expr() -> pl.Expr:
+    """The name with its two parts in the other order.
+
+    Names written with a separator (维吾尔族 帕提古丽·艾山) swap at the separator; four-character
+    names without a compound surname (藏族 次仁贡布) swap halves; others put the given name first.
+    """
+    dotted = pl.col("_raw").str.contains(r"[·•.．]")
+    parts = pl.col("_raw").str.replace_all(r"[\s\u3000]", "").str.replace_all(r"[•.．]", "·").str.split("·")
+    halves = pl.col("s").str.slice(2, 2) + pl.col("s").str.slice(0, 2)
+    four = (pl.col("s").str.len_chars() == 4) & (pl.col("surname").str.len_chars() == 1)
+    return (
+        pl.when(dotted)
+        .then(parts.list.reverse().list.join(""))
+        .when(four)
+        .then(halves)
+        .when(pl.col("given") != "")
+        .then(pl.col("given") + pl.col("surname"))
+    )
+
+
 def name_features(names: pl.Series) -> pl.DataFrame:
     """Per name: simplified form, surname, given name, swapped order and pinyin (surname readings applied)."""
     distinct = names.drop_nulls().unique()
@@ -154,7 +174,7 @@ def name_features(names: pl.Series) -> pl.DataFrame:
     )
     frame = frame.with_columns(
         (surname_py + given_py).alias("py"),
-        pl.when(pl.col("given") != "").then(pl.col("given") + pl.col("surname")).alias("swap"),
+        _swap_expr().alias("swap"),
     )
     return frame.select(
         pl.col("_raw"),

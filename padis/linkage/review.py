@@ -109,19 +109,19 @@ def list_reviews(engine: Engine, status: str = "pending", limit: int = 50) -> li
                 .order_by(LinkageReview.match_probability.desc())
                 .limit(limit)
             )
-            .scalars()
+            .mappings()
             .all()
         )
         return [
             {
-                "review_id": r.review_id,
-                "left": f"{r.source_l}|{r.record_id_l}",
-                "right": f"{r.source_r}|{r.record_id_r}",
-                "match_probability": r.match_probability,
-                "match_weight": r.match_weight,
-                "detail": json.loads(r.detail),
-                "status": r.status,
-                "decided_by": r.decided_by,
+                "review_id": r["review_id"],
+                "left": f"{r['source_l']}|{r['record_id_l']}",
+                "right": f"{r['source_r']}|{r['record_id_r']}",
+                "match_probability": r["match_probability"],
+                "match_weight": r["match_weight"],
+                "detail": json.loads(r["detail"]),
+                "status": r["status"],
+                "decided_by": r["decided_by"],
             }
             for r in rows
         ]

@@ -17,6 +17,21 @@ from padis.errors import InputError
 
 LINK_COLUMNS = ("dataset", "record_id", "id_number", "name", "sex", "birth_date", "division", "address")
 _DATE_FORMATS = ["%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%Y.%m.%d"]
+# Where the person lives or is registered first; then where the recorded event took place.
+DIVISION_FIELDS = (
+    "registered_division",
+    "residence_division",
+    "division",
+    "to_division",
+    "insured_division",
+    "service_division",
+    "school_division",
+    "death_place_division",
+    "birth_place_division",
+    "registration_division",
+    "from_division",
+)
+ADDRESS_FIELDS = ("registered_address", "residence_address", "address", "to_address")
 
 
 def _read_frame(path: Path) -> pl.DataFrame:
@@ -86,10 +101,8 @@ def load_extract(path: str | Path, mapping_path: str | Path | None = None) -> pl
         pick("name").alias("name"),
         pick("sex").alias("sex"),
         pick("birth_date").alias("birth_date"),
-        pl.coalesce(pick("registered_division"), pick("residence_division"), pick("division")).alias(
-            "division"
-        ),
-        pick("address", "residence_address", "registered_address").alias("address"),
+        pl.coalesce([pick(f) for f in DIVISION_FIELDS]).alias("division"),
+        pl.coalesce([pick(f) for f in ADDRESS_FIELDS]).alias("address"),
     )
 
 

@@ -1,0 +1,90 @@
+"""Clerical review queue and the register resolver, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, func, select
+
+from padis.linkage import review
+from padis.linkage.cluster import cluster
+from padis.linkage.models import LinkagePerson
+from padis.linkage.resolver import SplinkResolver
+
+
+def _pairs() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "source_l": ["a", "b", "a"],
+            "record_id_l": ["1", "9", "3"],
+            "source_r": ["a", "a", "a"],
+            "record_id_r": ["2", "5", "4"],
+            "match_probability": [0.5, 0.6, 0.95],
+            "match_weight": [0.0, 0.5, 4.0],
+            "gamma_name": [3, 0, 5],
+            "mw_name": [2.5, -3.0, 6.0],
+        }
+    )
+
+
+def test_queue_decide_and_never_propose_again(engine: Engine, trained) -> None:  # type: ignore[no-untyped-def]
+    added = review.queue(engine, _pairs(), trained, 0.3, 0.9)
+    assert added == 2  # the 0.95 pair is a link, not a question
+    rows = review.list_reviews(engine)
+    assert [r["match_probability"] for r in rows] == [0.6, 0.5]
+    first = rows[0]
+    assert first["left"] == "a|5" and first["right"] == "b|9"  # one canonical spelling
+    assert "name" in first["detail"] and first["detail"]["name"]["weight"] == -3.0
+    review.decide(engine, int(first["review_id"]), accept=False, decided_by="clerk1")
+    review.decide(engine, int(rows[1]["review_id"]), accept=True, decided_by="clerk2")
+    assert review.queue(engine, _pairs(), trained, 0.3, 0.9) == 0
+    assert review.list_reviews(engine, "rejected")[0]["decided_by"] == "clerk1"
+    must, cannot = review.decided_pairs(engine)
+    assert must.rows() == [("a|1", "a|2")] and cannot.rows() == [("a|5", "b|9")]
+    prepared = pl.DataFrame(
+        {"unique_id": [0, 1, 2, 3], "__src": ["a", "a", "a", "b"], "__rid": ["1", "2", "5", "9"]}
+    )
+    scored = pl.DataFrame({"unique_id_l": [2], "unique_id_r": [3], "match_probability": [0.99]})
+    out = dict(
+        cluster(
+            prepared,
+            scored,
+            0.9,
+            must_link=review.to_unique_ids(must, prepared),
+            cannot_link=review.to_unique_ids(cannot, prepared),
+        ).iter_rows()
+    )
+    assert out[0] == out[1]  # accepted pair links
+    assert out[2] != out[3]  # rejected pair never links, even scored at 0.99
+
+
+def test_splink_resolver(engine: Engine, tmp_path: Path, fake_records) -> None:  # type: ignore[no-untyped-def]
+    records, truth = fake_records
+    frame = (
+        records.drop("record_id")
+        .with_row_index("record_id", offset=1)
+        .select(
+            pl.col("record_id").cast(pl.Int64),
+            "id_number",
+            "name",
+            "sex",
+            "birth_date",
+            pl.col("division").alias("registered_division"),
+        )
+    )
+    resolver = SplinkResolver(tmp_path / "state")
+    first = resolver.resolve(engine, frame.head(2500))
+    assert first.columns == ["record_id", "person_id"] and first.height == 2500
+    second = resolver.resolve(engine, frame.slice(2500, 500))
+    assert second.height == 500
+    with engine.connect() as conn:
+        stored = conn.execute(select(func.count()).select_from(LinkagePerson)).scalar_one()
+    assert stored == 3000
+    # Records of the same true person mostly share a person id across the two calls.
+    both = pl.concat([first, second]).join(
+        frame.select("record_id").with_columns(truth["person_id"].head(frame.height).alias("t")),
+        on="record_id",
+    )
+    purity = both.group_by("person_id").agg(pl.col("t").n_unique().alias("k"))["k"].max()
+    assert purity == 1
