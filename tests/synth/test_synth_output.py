@@ -237,3 +237,20 @@ def test_cli_writes_the_data_set(tmp_path: Path) -> None:
     assert "hrss__insurance" in result.output
     bad = CliRunner().invoke(app, ["synth", "--provinces", "99", "--out", str(out)])
     assert bad.exit_code != 0
+
+
+def test_xlsx_continues_on_further_sheets_past_the_row_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpyxl import load_workbook
+
+    from padis.synth import writer
+
+    monkeypatch.setattr(writer, "XLSX_MAX_ROWS", 11)
+    frame = pl.DataFrame({"A": [str(i) for i in range(25)], "B": ["李友琴"] * 25})
+    path = writer.write_table(frame, tmp_path / "big", "xlsx", "utf-8")
+    wb = load_workbook(path, read_only=True)
+    sheets = [list(ws.iter_rows(values_only=True)) for ws in wb.worksheets]
+    assert [len(s) for s in sheets] == [11, 11, 6]
+    assert all(s[0] == ("A", "B") for s in sheets)
+    assert [r[0] for s in sheets for r in s[1:]] == [str(i) for i in range(25)]
