@@ -50,10 +50,19 @@ class IdNumberResolver:
             return pl.DataFrame(schema={"record_id": pl.Int64, "person_id": pl.Int64})
         keys = keyed.select("key").unique()
         with bulk_session(engine) as session:
-            session.write("person_key", keys, on_conflict_ignore=True)
+            session.execute("DROP TABLE IF EXISTS _keys")
+            session.execute("CREATE TEMP TABLE _keys (key VARCHAR(40) PRIMARY KEY)")
+            session.write("_keys", keys)
+            # (SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT.)
+            session.execute(
+                "INSERT INTO person_key (key) SELECT key FROM _keys WHERE 1 = 1 ON CONFLICT DO NOTHING"
+            )
             # The key's own row id is the new person's id: unique without a separate sequence.
             session.execute("UPDATE person_key SET person_id = key_id WHERE person_id IS NULL")
-            known = pl.from_arrow(session.read("SELECT key, person_id FROM person_key"))
+            known = pl.from_arrow(
+                session.read("SELECT k.key, p.person_id FROM _keys k JOIN person_key p ON p.key = k.key")
+            )
+            session.execute("DROP TABLE _keys")
         assert isinstance(known, pl.DataFrame)
         known = known.with_columns(pl.col("key").cast(pl.String), pl.col("person_id").cast(pl.Int64))
         return keyed.join(known, on="key", how="inner").select("record_id", "person_id")
