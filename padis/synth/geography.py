@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+import polars as pl
 
 from padis.errors import InputError
 from padis.synth import calibration as cal
@@ -19,6 +20,7 @@ class Geography:
     county_province: np.ndarray  # int64 province prefix (two digits)
     names: dict[int, str]  # county code -> full name (province + prefecture + county)
     weights: np.ndarray  # relative population weight of each county
+    predecessors: pl.DataFrame = field(default_factory=pl.DataFrame)  # code, successor, start, end
 
     @classmethod
     def load(cls, provinces: list[str], seed: int, year: int | None = None) -> Geography:
@@ -53,7 +55,31 @@ class Geography:
         for p in all_provinces:
             m = county_province == int(p)
             weights[m] = raw[m] / raw[m].sum() * cal.PROVINCE_POPULATION[p]
-        return cls(list(provinces), county_codes, county_province, names, weights)
+        validity = (
+            registry.validity_frame()
+            .group_by("code")
+            .agg(start=pl.col("start_year").min(), end=pl.col("end_year").max())
+        )
+        predecessors = (
+            registry.successor_frame()
+            .filter(pl.col("kind") != "parent")
+            .join(validity, on="code", how="inner", maintain_order="left")
+            .join(
+                validity.select(successor="code", successor_start="start"),
+                on="successor",
+                how="inner",
+                maintain_order="left",
+            )
+            .select(
+                code=pl.col("code").cast(pl.Int64),
+                successor=pl.col("successor").cast(pl.Int64),
+                start=pl.col("start").fill_null(0),
+                end=pl.col("end").fill_null(9999),
+                successor_start=pl.col("successor_start").fill_null(0),
+            )
+            .sort("successor", "code")
+        )
+        return cls(list(provinces), county_codes, county_province, names, weights, predecessors)
 
     def _pick(self, rng: np.random.Generator, mask: np.ndarray, size: int) -> np.ndarray:
         idx = np.flatnonzero(mask)
@@ -99,6 +125,26 @@ class Geography:
             codes = np.array(list(table))
             w = np.array(list(table.values()), dtype=float)
             out[m] = codes[rng.choice(codes.size, size=m.size, p=w / w.sum())]
+        return out
+
+    def id_region(self, registered: np.ndarray, year: np.ndarray) -> np.ndarray:
+        """Address code of the ID: the registered county, or its predecessor if the county was created after
+        ``year`` (the year the number was first issued); up to three renamings back."""
+        out = registered.copy()
+        if self.predecessors.is_empty():
+            return out
+        for _ in range(3):
+            frame = pl.DataFrame({"i": np.arange(out.size), "successor": out, "y": year})
+            hit = (
+                frame.join(self.predecessors, on="successor", how="inner", maintain_order="left")
+                .filter(pl.col("successor_start") > pl.col("y"))
+                .with_columns(valid=(pl.col("start") <= pl.col("y")) & (pl.col("y") <= pl.col("end")))
+                .sort("i", "valid", "start", "code", descending=[False, True, True, False])
+                .unique(subset="i", keep="first", maintain_order=True)
+            )
+            if hit.is_empty():
+                break
+            out[hit["i"].to_numpy()] = hit["code"].to_numpy()
         return out
 
     def province_of(self, codes: np.ndarray) -> np.ndarray:

@@ -225,7 +225,9 @@ def build_population(
     dotted = names["dot"][kids]
     names["b"][kids[dotted]] = names["a"][father[kids[dotted]]]
 
-    id_key = id_keys(registered, birth, draw_sequences(rng, registered, birth, sex))
+    # the number's address code is the county as it was when the number was first issued
+    id_region = geo.id_region(registered, np.maximum(birth_year, 1985))
+    id_key = id_keys(id_region, birth, draw_sequences(rng, id_region, birth, sex))
     birth_order = np.zeros(n, dtype=np.int16)
     kids = np.flatnonzero(mother >= 0)
     order = kids[np.lexsort((birth[kids], mother[kids]))]

@@ -116,3 +116,15 @@ def test_old_15_digit_numbers_belong_to_people_born_before_1999(synth_dir: Path)
     assert errors.height > 10
     assert (errors["recorded_value"].str.len_chars() == 15).all()
     assert all(to_18(a) == b for a, b in zip(errors["recorded_value"], errors["true_value"], strict=True))
+
+
+def test_id_address_code_was_in_force_when_the_number_was_issued() -> None:
+    from padis.standards.divisions import get_divisions
+    from padis.synth.geography import Geography
+
+    geo = Geography.load(["13"], seed=1)
+    registered = np.array([130109, 130109, 110105])  # 藁城区 (since 2014, before: 藁城市 130182)
+    region = geo.id_region(registered, np.array([2000, 2016, 1990]))
+    assert region.tolist() == [130182, 130109, 110105]
+    early = geo.id_region(np.array([130109]), np.array([1988]))[0]
+    assert get_divisions().valid_in(str(early), 1988), early
