@@ -8,10 +8,12 @@ microseconds per request; nodes do not verify each other's tokens, so no public 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import time
 import uuid
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -55,7 +57,7 @@ def _key_for(home: str, configured: str) -> bytes:
 def signing_key() -> bytes:
     """The node's token-signing key."""
     s = get_settings()
-    return _key_for(str(s.home.resolve()), s.secret_key)
+    return _key_for(str(s.home), s.secret_key)
 
 
 def issue_token(kind: str, subject: str, *, ttl_s: int | None = None, **claims: Any) -> tuple[str, int]:
@@ -66,8 +68,32 @@ def issue_token(kind: str, subject: str, *, ttl_s: int | None = None, **claims: 
     return jwt.encode(body, signing_key(), algorithm=ALGORITHM), ttl
 
 
+_VERIFIED: OrderedDict[tuple[bytes, str], dict[str, Any]] = OrderedDict()
+_VERIFIED_MAX = 10_000
+
+
 def decode_token(token: str) -> dict[str, Any]:
-    """The claims of a valid token; raises ``TokenError`` (expired / invalid)."""
+    """The claims of a valid token; raises ``TokenError`` (expired / invalid).
+
+    A token whose signature was verified before is remembered (bounded LRU keyed by key and token),
+    so a client reusing its token skips the HMAC; its expiry is still checked on every call.
+    """
+    cache_key = (signing_key(), token)
+    claims = _VERIFIED.get(cache_key)
+    if claims is not None:
+        if claims["exp"] <= time.time():
+            _VERIFIED.pop(cache_key, None)
+            raise TokenError("token_expired", "the token has expired; request a new one")
+        return claims
+    claims = _verify(token)
+    _VERIFIED[cache_key] = claims
+    if len(_VERIFIED) > _VERIFIED_MAX:
+        with contextlib.suppress(KeyError):  # another thread trimmed it first
+            _VERIFIED.popitem(last=False)
+    return claims
+
+
+def _verify(token: str) -> dict[str, Any]:
     try:
         claims = jwt.decode(token, signing_key(), algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
     except jwt.ExpiredSignatureError as exc:
