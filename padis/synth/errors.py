@@ -149,7 +149,10 @@ class Injector:
                     {
                         "dataset": pl.Series([ds.name] * hit.size, dtype=pl.String),
                         "_row": hit.astype(np.int64),
-                        "field": pl.Series([col.target or col.name] * hit.size, dtype=pl.String),
+                        "field": pl.Series(
+                            [col.target or ("event_date" if col.kind == "report" else col.name)] * hit.size,
+                            dtype=pl.String,
+                        ),
                         "column": pl.Series([col.name] * hit.size, dtype=pl.String),
                         "error_type": pl.Series([kind] * hit.size, dtype=pl.String),
                         "true_value": current.gather(hit),
