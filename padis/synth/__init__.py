@@ -1,0 +1,1 @@
+"""Synthetic population, life events and agency extracts with realistic errors and known ground truth."""

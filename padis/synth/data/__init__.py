@@ -1,0 +1,1 @@
+"""Name tables shipped with padis synth (surnames, given names, minority names, homophones)."""
