@@ -162,15 +162,29 @@ def pop_measure_sql(terms: list[Term],
                     periods: list[Period]) -> tuple[dict[str, str], dict[Term, tuple[str, str]]]:
     """Population measures compiled into conditional sums over one scan of persons per distinct date.
 
-    The end of one calendar year is the start of the next, so each date is counted once; literal dates make
-    the scan a plain filtered aggregation on both engines (no inequality join). Terms with the same ``by``
-    columns share one table ``m_<cube>_<i>(d, county, by…, m0, m1, …)``; returns the SQL of each table and
-    where each term's count lives.
+    ``s_persons`` holds what every scan needs, computed once (birth year, birth month·100+day, married flag,
+    the contraception flag at each date); the end of one calendar year is the start of the next, so each
+    date is scanned once, with literal dates: a plain filtered aggregation on both engines. All terms of a
+    cube share one table ``m_<cube>(d, county, by…, m0, m1, …)`` grouped by every by-column any of them
+    uses (a term sums over the others); five-year age groups are joined after aggregating by single age.
+    Returns the SQL of each table in build order and where each term's count lives.
     """
     married = ", ".join(f"'{c}'" for c in MARRIED_CODES)
     dates = sorted({d for p in periods for d in (p.start - dt.timedelta(days=1), p.end)})
     ends = sorted({p.end for p in periods})
-    tables: dict[str, str] = {}
+    flags = ", ".join(f"MAX(CASE WHEN d = DATE '{d.isoformat()}' THEN uses END) AS c{k}"
+                      for k, d in enumerate(dates))
+    tables: dict[str, str] = {
+        "s_contra_wide": f"SELECT person_id, {flags} FROM s_contra GROUP BY person_id",
+        "s_persons": (
+            "SELECT pe.person_id, pe.residence_division, pe.registered_division, pe.sex, pe.birth_date, "
+            "pe.death_date, year(pe.birth_date) AS by, "
+            "month(pe.birth_date) * 100 + day(pe.birth_date) AS bmd, "
+            f"CASE WHEN pe.marital_status IN ({married}) THEN 1 ELSE 0 END AS married, "
+            + ", ".join(f"COALESCE(w.c{k}, 0) AS c{k}" for k in range(len(dates)))
+            + " FROM persons pe LEFT JOIN s_contra_wide w ON w.person_id = pe.person_id"
+        ),
+    }
     where_is: dict[Term, tuple[str, str]] = {}
     sources = (("pop", "residence_division", dates), ("pop_reg", "registered_division", ends))
     for cube, division, at_dates in sources:
@@ -185,26 +199,42 @@ def pop_measure_sql(terms: list[Term],
         for t in mine:
             conds.setdefault(t.where, f"m{len(conds)}")
             where_is[t] = (name, conds[t.where])
-        text = " ".join([*sig, *[w for k in conds for w in k]])
-        contra = cube == "pop" and _uses(text, "contracepting")
+        early_age5 = any(_uses(w, "age5") for k in conds for w in k)
         scans = [
             f"SELECT DATE '{d.isoformat()}' AS d, pe.{division} AS county, pe.sex AS sex, "
-            f"LEAST({_age_at('pe.birth_date', d)}, 100) AS age, "
-            f"CASE WHEN pe.marital_status IN ({married}) THEN 1 ELSE 0 END AS married, "
-            + ("COALESCE(c.uses, 0)" if contra else "0") + " AS contracepting FROM persons pe "
-            + (f"LEFT JOIN s_contra c ON c.person_id = pe.person_id AND c.d = DATE '{d.isoformat()}' "
-               if contra else "")
-            + f"WHERE {_alive_at(d)} AND pe.{division} IS NOT NULL"
+            f"LEAST({d.year} - pe.by - CASE WHEN pe.bmd > {d.month * 100 + d.day} THEN 1 ELSE 0 END, 100) "
+            "AS age, "
+            f"pe.married, pe.c{dates.index(d)} AS contracepting FROM s_persons pe "
+            f"WHERE {_alive_at(d)} AND pe.{division} IS NOT NULL"
             for d in at_dates
         ]
         rows = " UNION ALL ".join(scans)
-        if _uses(text, "age5"):
+        if early_age5:
             rows = f"SELECT q.*, g.age5 FROM ({rows}) q JOIN s_ages g ON g.age = q.age"
         sums = ", ".join(
             f"SUM(CASE WHEN {' AND '.join(f'({w})' for w in key) or '1 = 1'} THEN 1 ELSE 0 END) AS {col}"
             for key, col in conds.items())
-        keys = "".join(f", {c}" for c in sig)
-        tables[name] = f"SELECT d, county{keys}, {sums} FROM ({rows}) r GROUP BY d, county{keys}"
+        cols = list(conds.values())
+        if "age5" in sig and not early_age5:
+            # group by an integer age-group index (cheap to hash), name the groups afterwards
+            rows = f"SELECT q.*, CAST(FLOOR(LEAST(q.age, 85) / 5) AS INT) AS age5i FROM ({rows}) q"
+            inner_keys = "".join(f", {c}" for c in sig if c != "age5") + ", age5i"
+            inner = f"SELECT d, county{inner_keys}, {sums} FROM ({rows}) r GROUP BY d, county{inner_keys}"
+            keys = "".join(f", x.{c}" if c != "age5" else ", g.age5" for c in sig)
+            picked = ", ".join(f"x.{c}" for c in cols)
+            tables[name] = (f"SELECT x.d, x.county{keys}, {picked} FROM ({inner}) x "
+                            "JOIN s_age5 g ON g.age5i = x.age5i")
+        else:
+            keys = "".join(f", {c}" for c in sig)
+            tables[name] = f"SELECT d, county{keys}, {sums} FROM ({rows}) r GROUP BY d, county{keys}"
+        if sig:
+            # terms without a breakdown read a table already summed over the by-columns
+            total = f"{name}_t"
+            tables[total] = (f"SELECT d, county, {', '.join(f'SUM({c}) AS {c}' for c in cols)} FROM {name} "
+                             "GROUP BY d, county")
+            for t in mine:
+                if not t.by:
+                    where_is[t] = (total, where_is[t][1])
     return tables, where_is
 
 
@@ -312,6 +342,8 @@ class IndicatorEngine:
         for name, frame in snapshot.tables().items():
             self.backend.register(name, frame)
         self.backend.register("s_ages", _age_groups())
+        self.backend.register("s_age5", _age_groups().group_by("age5").agg(
+            (pl.col("age").min() // 5).cast(pl.Int32).alias("age5i")))
         self.backend.register("s_divmap", self.divmap)
 
     def _build(self, periods: list[Period]) -> None:
@@ -349,9 +381,9 @@ class IndicatorEngine:
             RESULT_SCHEMA)  # type: ignore[arg-type]
         if division:
             out = self.within(out, division, level)
-        order = {d.code: i for i, d in enumerate(defs)}
-        return out.with_columns(pl.lit(level).alias("level")).sort(
-            pl.col("indicator").replace_strict(order, default=999), "ref_area", "period", "sex", "age")
+        # rows come grouped by indicator in definition order; no global sort (it costs more than the rest
+        # of the post-processing on a national register)
+        return out.with_columns(pl.lit(level).alias("level"))
 
     def _run_terms(self, terms: list[Term], level: str) -> dict[tuple[Term, str], pl.DataFrame]:
         """All measures in one UNION ALL query (one job on Spark instead of one per measure)."""
