@@ -30,6 +30,7 @@ class FeedEvent:
 def _uuid_sql(conn: Connection) -> str:
     if conn.dialect.name == "postgresql":
         return "CAST(gen_random_uuid() AS TEXT)"
+
     def rnd(n: int) -> str:
         return f"lower(hex(randomblob({n})))"
 

@@ -70,22 +70,46 @@ def _field_claims(conn: Connection, field: str, scope: str) -> str:
     return sql
 
 
-def _best_sql(conn: Connection, field: str, scope: str) -> str:
-    """One row per person: the claim that wins ``field`` (rank, then most recent)."""
-    claims = _field_claims(conn, field, scope)
+def _key_expr(conn: Connection, field: str, value_col: str) -> str:
+    """A fixed-width sort key with the value at the end: the MAX over a person's claims is the winner.
+
+    Layout: rank digit (9 - rank, so larger is better) | as_of (10) | received_at (26) | record_id (15)
+    | value. One grouped pass then picks every field's winner and carries it along.
+    """
+    as_of = f"COALESCE({_text(conn, 'event_date')}, {_text(conn, _as_date(conn, 'received_at'))})"
     if conn.dialect.name == "postgresql":
-        return (
-            f"SELECT DISTINCT ON (person_id) person_id, '{field}', value, agency, record_id, as_of "
-            f"FROM ({claims}) c "
-            "ORDER BY person_id, pri, as_of DESC, received_at DESC, record_id DESC"
-        )
-    # SQLite: MAX() over one fixed-width sort key picks the winning row's bare columns in a single
-    # grouped pass (no window sort); the key inverts the rank so that larger is better throughout.
-    key = "(9 - pri) || as_of || received_at || printf('%015d', record_id)"
+        received = "to_char(received_at, 'YYYY-MM-DD HH24:MI:SS.US')"
+        rid = "lpad(CAST(record_id AS TEXT), 15, '0')"
+    else:
+        received = "received_at"
+        rid = "printf('%015d', record_id)"
+    rank = _rank(field)
     return (
-        f"SELECT person_id, '{field}', value, agency, record_id, as_of FROM ("
-        f"SELECT person_id, value, agency, record_id, as_of, MAX({key}) FROM ({claims}) GROUP BY person_id)"
+        f"CASE WHEN {value_col} IS NOT NULL THEN CAST(9 - {rank} AS TEXT) || {as_of} || {received} || {rid} "
+        f"|| {_text(conn, value_col)} END"
     )
+
+
+def _decode(conn: Connection, field: str, key: str) -> dict[str, str]:
+    """SQL pieces that read value, agency, record id and as-of date back out of a winning key."""
+    order = [authority(field)] + [a for a in AGENCY_PRECEDENCE if a != authority(field)]
+    agency = "CASE substr({k}, 1, 1) " + " ".join(
+        f"WHEN '{9 - (i + 1)}' THEN '{a}'" for i, a in enumerate(order)
+    )
+    agency += " END"
+    as_of = f"substr({key}, 2, 10)"
+    value = f"substr({key}, 53)"
+    if conn.dialect.name == "postgresql":
+        as_of = f"CAST({as_of} AS DATE)"
+        if field in DATE_COLUMNS:
+            value = f"CAST({value} AS DATE)"
+    return {
+        "text": f"substr({key}, 53)",
+        "value": value,
+        "agency": agency.format(k=key),
+        "record_id": f"CAST(substr({key}, 38, 15) AS BIGINT)",
+        "as_of": as_of,
+    }
 
 
 def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, int]:
@@ -94,50 +118,106 @@ def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, in
 
     where = " WHERE person_id IN (SELECT person_id FROM _scope)" if scoped else ""
     scope = " AND {col} IN (SELECT person_id FROM _scope)" if scoped else ""
+    keys = ", ".join(f"MAX({_key_expr(conn, f, f)}) AS k_{f}" for f in GOLDEN_FIELDS)
+    conn.exec_driver_sql("DROP TABLE IF EXISTS _golden")
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE _golden AS SELECT person_id, {keys} FROM source_record "
+        f"WHERE person_id IS NOT NULL{scope.format(col='person_id')} GROUP BY person_id"
+    )
+    # Both parties of a marriage registration get its marital status.
+    marital = _key_expr(conn, "marital_status", "marital_status")
+    conn.exec_driver_sql("DROP TABLE IF EXISTS _spouse")
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE _spouse AS SELECT related_person_id AS person_id, MAX({marital}) AS k "
+        "FROM source_record WHERE record_type = 'marriage' AND related_person_id IS NOT NULL "
+        f"AND marital_status IS NOT NULL{scope.format(col='related_person_id')} GROUP BY related_person_id"
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO _golden (person_id) SELECT person_id FROM _spouse s "
+        "WHERE NOT EXISTS (SELECT 1 FROM _golden g WHERE g.person_id = s.person_id)"
+    )
+    conn.exec_driver_sql(
+        "UPDATE _golden SET k_marital_status = s.k FROM _spouse AS s WHERE s.person_id = _golden.person_id "
+        "AND (_golden.k_marital_status IS NULL OR s.k > _golden.k_marital_status)"
+    )
     conn.exec_driver_sql(f"DELETE FROM person_field{where}")
     conn.exec_driver_sql(f"DELETE FROM person{where}")
-    for field in GOLDEN_FIELDS:
-        conn.exec_driver_sql(
-            "INSERT INTO person_field (person_id, field, value, agency, record_id, as_of) "
-            + _best_sql(conn, field, scope)
-        )
-    # Staff decisions from the conflict queue outrank every source (the latest decision per field).
-    conn.exec_driver_sql(
-        "UPDATE person_field SET value = a.other_value, agency = a.other_agency, record_id = a.record_id, "
-        f"as_of = {_as_date(conn, 'a.resolved_at')} FROM (SELECT person_id, field, other_value, "
-        "other_agency, record_id, resolved_at, ROW_NUMBER() OVER (PARTITION BY person_id, field "
-        "ORDER BY resolved_at DESC, conflict_id DESC) AS rn FROM conflict WHERE resolution = 'accepted'"
-        + scope.format(col="person_id")
-        + ") a WHERE a.rn = 1 AND a.person_id = person_field.person_id AND a.field = person_field.field"
-    )
-    cols = []
-    for field in GOLDEN_FIELDS:
-        pick = f"MAX(CASE WHEN field = '{field}' THEN value END)"
-        if field in DATE_COLUMNS and conn.dialect.name == "postgresql":
-            pick = f"CAST({pick} AS DATE)"
-        cols.append(pick)
-    death = "MAX(CASE WHEN field = 'death_date' THEN 1 ELSE 0 END)"
-    params = {"now": now}
+    values = ", ".join(_decode(conn, f, f"k_{f}")["value"] for f in GOLDEN_FIELDS)
     conn.execute(
         text(
             f"INSERT INTO person (person_id, {', '.join(GOLDEN_FIELDS)}, status, updated_at) "
-            f"SELECT person_id, {', '.join(cols)}, "
-            f"CASE WHEN {death} = 1 THEN 'deceased' ELSE 'active' END, :now "
-            f"FROM person_field{where} GROUP BY person_id"
+            f"SELECT person_id, {values}, "
+            "CASE WHEN k_death_date IS NOT NULL THEN 'deceased' ELSE 'active' END, :now FROM _golden"
         ),
-        params,
+        {"now": now},
     )
-    new_conflicts = 0
     for field in GOLDEN_FIELDS:
-        new_conflicts += int(
+        d = _decode(conn, field, f"k_{field}")
+        conn.exec_driver_sql(
+            "INSERT INTO person_field (field, person_id, value, agency, record_id, as_of) "
+            f"SELECT '{field}', person_id, {d['text']}, {d['agency']}, {d['record_id']}, {d['as_of']} "
+            f"FROM _golden WHERE k_{field} IS NOT NULL"
+        )
+    _apply_accepted(conn, scope)
+    new_conflicts = _queue_conflicts(conn, scope, now)
+    persons = conn.exec_driver_sql(f"SELECT COUNT(*) FROM person{where}").scalar_one()
+    for temp in ("_golden", "_spouse"):
+        conn.exec_driver_sql(f"DROP TABLE {temp}")
+    return {"persons": int(persons), "new_conflicts": new_conflicts}
+
+
+def _apply_accepted(conn: Connection, scope: str) -> None:
+    """Values staff accepted from the conflict queue outrank every source (latest decision wins)."""
+    conn.exec_driver_sql("DROP TABLE IF EXISTS _accepted")
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE _accepted AS SELECT person_id, field, other_value, other_agency, record_id, "
+        f"{_as_date(conn, 'resolved_at')} AS as_of FROM (SELECT person_id, field, other_value, other_agency, "
+        "record_id, resolved_at, ROW_NUMBER() OVER (PARTITION BY person_id, field "
+        "ORDER BY resolved_at DESC, conflict_id DESC) AS rn FROM conflict WHERE resolution = 'accepted'"
+        + scope.format(col="person_id")
+        + ") d WHERE rn = 1"
+    )
+    conn.exec_driver_sql(
+        "UPDATE person_field SET value = a.other_value, agency = a.other_agency, record_id = a.record_id, "
+        "as_of = a.as_of FROM _accepted AS a "
+        "WHERE a.person_id = person_field.person_id AND a.field = person_field.field"
+    )
+    for field in GOLDEN_FIELDS:
+        value = "a.other_value"
+        if field in DATE_COLUMNS and conn.dialect.name == "postgresql":
+            value = f"CAST({value} AS DATE)"
+        conn.exec_driver_sql(
+            f"UPDATE person SET {field} = {value} FROM _accepted AS a "
+            f"WHERE a.person_id = person.person_id AND a.field = '{field}'"
+        )
+    conn.exec_driver_sql("DROP TABLE _accepted")
+
+
+def _queue_conflicts(conn: Connection, scope: str, now: dt.datetime) -> int:
+    """One open conflict per person, field and disagreeing value (persons with several agencies only)."""
+    from sqlalchemy import text
+
+    conn.exec_driver_sql("DROP TABLE IF EXISTS _multi")
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE _multi AS SELECT person_id FROM ("
+        "SELECT person_id, agency FROM source_record "
+        f"WHERE person_id IS NOT NULL{scope.format(col='person_id')} "
+        "UNION SELECT related_person_id, agency FROM source_record WHERE record_type = 'marriage' "
+        f"AND related_person_id IS NOT NULL{scope.format(col='related_person_id')}"
+        ") pa GROUP BY person_id HAVING COUNT(DISTINCT agency) > 1"
+    )
+    multi = " AND {col} IN (SELECT person_id FROM _multi)"
+    total = 0
+    for field in GOLDEN_FIELDS:
+        total += int(
             conn.execute(
                 text(
                     "INSERT INTO conflict (person_id, field, golden_value, golden_agency, other_value, "
                     "other_agency, record_id, status, created_at) "
                     f"SELECT c.person_id, '{field}', MAX(g.value), MAX(g.agency), c.value, MIN(c.agency), "
                     "MAX(c.record_id), 'open', :now "
-                    f"FROM ({_field_claims(conn, field, scope)}) c "
-                    f"JOIN person_field g ON g.person_id = c.person_id AND g.field = '{field}' "
+                    f"FROM ({_field_claims(conn, field, multi)}) c "
+                    f"JOIN person_field g ON g.field = '{field}' AND g.person_id = c.person_id "
                     "WHERE c.agency <> g.agency AND c.value <> g.value AND NOT EXISTS ("
                     f"SELECT 1 FROM conflict x WHERE x.person_id = c.person_id AND x.field = '{field}' "
                     "AND x.other_value = c.value) "
@@ -146,9 +226,9 @@ def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, in
                     f"AND a.field = '{field}' AND a.resolution = 'accepted' AND a.golden_value = c.value) "
                     "GROUP BY c.person_id, c.value"
                 ),
-                params,
+                {"now": now},
             ).rowcount
             or 0
         )
-    persons = conn.exec_driver_sql(f"SELECT COUNT(*) FROM person{where}").scalar_one()
-    return {"persons": int(persons), "new_conflicts": new_conflicts}
+    conn.exec_driver_sql("DROP TABLE _multi")
+    return total

@@ -50,8 +50,10 @@ class PersonField(Base):
 
     __tablename__ = "person_field"
 
-    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # Key order (field, person_id): a rebuild appends field by field in person order, and a person's
+    # lookup probes one key per golden field.
     field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     value: Mapped[str | None] = mapped_column(Text)
     agency: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, text
 
 from padis.errors import InputError
 from padis.register.feed import write_batch_events
-from padis.register.golden import rebuild
+from padis.register.golden import GOLDEN_FIELDS, rebuild
 from padis.register.identity import RESOLVE_COLUMNS, PersonResolver, get_resolver
 from padis.store.bulk import bulk_session, write_arrow
 
@@ -132,6 +132,9 @@ def _person_id(conn: Connection, ident: str) -> int:
     return int(row[0])
 
 
+_FIELD_LIST = ", ".join(f"'{f}'" for f in GOLDEN_FIELDS)
+
+
 def _mask(ident: str) -> str:
     from padis.standards.idnumber import mask_id
 
@@ -150,7 +153,7 @@ def show_person(engine: Engine, ident: str) -> dict[str, Any]:
             for r in conn.execute(
                 text(
                     "SELECT field, value, agency, record_id, as_of FROM person_field "
-                    "WHERE person_id = :p ORDER BY field"
+                    f"WHERE field IN ({_FIELD_LIST}) AND person_id = :p ORDER BY field"
                 ),
                 {"p": pid},
             ).mappings()

@@ -80,13 +80,13 @@ def upgrade() -> None:
     op.create_index("ix_person_id_number", "person", ["id_number"], unique=False)
     op.create_table(
         "person_field",
-        sa.Column("person_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("field", sa.String(length=40), nullable=False),
+        sa.Column("person_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("value", sa.Text(), nullable=True),
         sa.Column("agency", sa.String(length=32), nullable=False),
         sa.Column("record_id", sa.BigInteger(), nullable=True),
         sa.Column("as_of", sa.Date(), nullable=True),
-        sa.PrimaryKeyConstraint("person_id", "field", name=op.f("pk_person_field")),
+        sa.PrimaryKeyConstraint("field", "person_id", name=op.f("pk_person_field")),
     )
     op.create_table(
         "person_key",
