@@ -66,12 +66,22 @@ def normalize_batch(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _birth_expr(col: str) -> pl.Expr:
-    s = pl.col(col).str.strip_chars()
-    return pl.coalesce(
-        s.str.to_date("%Y-%m-%d", strict=False),
-        s.str.to_date("%Y%m%d", strict=False),
-        s.str.to_date("%Y/%m/%d", strict=False),
-    )
+    # One parse instead of three: 1990-01-02, 1990/01/02 and 19900102 all become 19900102.
+    return pl.col(col).str.strip_chars().str.replace_all(r"[-/.]", "").str.to_date("%Y%m%d", strict=False)
+
+
+def id_key(expr: pl.Expr) -> pl.Expr:
+    """An 18-character ID number as one Int64 (first 17 digits x 11 + check value); null otherwise.
+
+    Joining on this integer is several times faster than joining on the text.
+    """
+    text = expr.str.strip_chars(STRIP_CHARS).str.to_uppercase()
+    body = text.str.slice(0, 17).str.to_integer(strict=False)
+    last = text.str.slice(17, 1)
+    check = pl.when(last == "X").then(10).otherwise(last.str.to_integer(strict=False))
+    # No regex: a sign or other non-digit makes the parse null or the value too small to be a real
+    # number (region codes start at 11), so it can never meet a register key.
+    return pl.when(text.str.len_chars() == 18).then(body * 11 + check).cast(pl.Int64)
 
 
 def verify_frame(
@@ -83,7 +93,7 @@ def verify_frame(
     birth_date_differs, sex_differs, match.
     """
     reg = register.select(
-        pl.col("id_number").alias("_key"),
+        (pl.col("_key") if "_key" in register.columns else id_key(pl.col("id_number"))).alias("_key"),
         pl.col("person_id"),
         pl.col("name").alias("_r_name"),
         pl.col("sex").alias("_r_sex"),
@@ -96,7 +106,7 @@ def verify_frame(
     # Stage 1 joins on the number as written (trimmed, upper-case X). The register holds only valid
     # numbers, so a hit is valid; only the misses pay for the full standards check (invalid vs not
     # found, and 15-digit numbers normalized to 18), then join once more.
-    work = batch.with_columns(_key=pl.col("id_number").str.strip_chars(STRIP_CHARS).str.to_uppercase())
+    work = batch.with_columns(_key=id_key(pl.col("id_number")))
     first = work.join(reg, on="_key", how="left", maintain_order="left")
     hit = first.filter(pl.col("person_id").is_not_null()).with_columns(
         _valid=pl.lit(True), id_error=pl.lit(None, pl.String)
@@ -105,7 +115,7 @@ def verify_frame(
     if missed.height:
         checks = check_ids(missed["id_number"])
         missed = missed.with_columns(
-            _valid=checks["valid"], id_error=checks["error"], _key=checks["normalized"]
+            _valid=checks["valid"], id_error=checks["error"], _key=id_key(checks["normalized"])
         ).join(reg, on="_key", how="left", maintain_order="left")
         joined = pl.concat([hit, missed.select(hit.columns)]).sort("_row")
     else:

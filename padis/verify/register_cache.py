@@ -63,13 +63,23 @@ class RegisterCache:
                     changed = read_persons(
                         conn, COLUMNS, where="updated_at > :since", params={"since": have.newest}
                     )
+                    changed = changed.with_columns(_key=id_key_expr())
                     frame = pl.concat(
                         [have.frame.join(changed.select("person_id"), on="person_id", how="anti"), changed]
                     )
                     if frame.height != count:
                         frame = read_persons(conn, COLUMNS)
+            if "_key" not in frame.columns:
+                frame = frame.with_columns(_key=id_key_expr())
             self._copies[key] = _Copy(frame, int(count), newest)
             return frame
+
+
+def id_key_expr() -> pl.Expr:
+    """The Int64 join key of the ``id_number`` column (see ``padis.verify.core.id_key``)."""
+    from padis.verify.core import id_key
+
+    return id_key(pl.col("id_number"))
 
 
 REGISTER = RegisterCache()
