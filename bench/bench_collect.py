@@ -76,7 +76,8 @@ def main() -> None:
         print(
             f"{kind}: collect {report.rows_read:,} rows (stored {report.rows_stored:,}, quarantined "
             f"{report.rows_quarantined:,}) in {collect_s:.1f} s = "
-            f"{report.rows_read / collect_s:,.0f} rows/s; peak memory {peak_mib():,.0f} MiB"
+            f"{report.rows_read / collect_s:,.0f} rows/s; peak memory {peak_mib():,.0f} MiB; "
+            f"stages (s): {report.timings}"
         )
         start = time.perf_counter()
         first = rebuild_all(engine)

@@ -28,6 +28,7 @@ class ImportReport:
     already_loaded: bool = False
     seconds: float = 0.0
     register: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """Plain data (the ``--report-json`` content)."""

@@ -184,7 +184,9 @@ def collect_table(
         },
         ensure_ascii=False,
     )
+    checked = time.perf_counter()
     report.batch_id = store_batch(engine, batch, records, quarantine, progress)
+    report.timings = {"validate": round(checked - start, 3), "store": round(time.perf_counter() - checked, 3)}
     report.seconds = time.perf_counter() - start
     return report
 
@@ -233,11 +235,13 @@ def collect_file(
     if mapping is None:
         mapping = identity_mapping(agency, str(record), table.frame.columns)
     progress("read", 1, 1)
+    read_s = time.perf_counter() - start
     report = collect_table(
         engine, table, mapping, file_hash=file_hash, file_name=str(path), progress=progress
     )
     if apply and report.batch_id is not None:
         report.register = _apply(engine, report.batch_id)
+    report.timings = {"read": round(read_s, 3), **report.timings}
     report.seconds = time.perf_counter() - start
     return report
 

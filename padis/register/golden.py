@@ -37,6 +37,16 @@ def authority(field: str) -> str:
     return get_dictionary().authority(field)
 
 
+class _FirstFieldOf(dict):  # type: ignore[type-arg]
+    """Authority -> one golden field it is authoritative for (ranks depend only on the authority)."""
+
+    def __missing__(self, agency: str) -> str:
+        return next(f for f in GOLDEN_FIELDS if authority(f) == agency)
+
+
+GOLDEN_FIELDS_BY_AUTH = _FirstFieldOf()
+
+
 def _text(conn: Connection, col: str) -> str:
     return f"CAST({col} AS TEXT)" if conn.dialect.name == "postgresql" else col
 
@@ -68,6 +78,15 @@ def _field_claims(conn: Connection, field: str, scope: str) -> str:
             + scope.format(col="related_person_id")
         )
     return sql
+
+
+def _tail_expr(conn: Connection) -> str:
+    """as_of (10) | received_at (26) | record_id (15): the fixed-width middle of every sort key."""
+    as_of = f"COALESCE({_text(conn, 'event_date')}, {_text(conn, _as_date(conn, 'received_at'))})"
+    if conn.dialect.name == "postgresql":
+        received = "to_char(received_at, 'YYYY-MM-DD HH24:MI:SS.US')"
+        return f"{as_of} || {received} || lpad(CAST(record_id AS TEXT), 15, '0')"
+    return f"{as_of} || received_at || printf('%015d', record_id)"
 
 
 def _key_expr(conn: Connection, field: str, value_col: str) -> str:
@@ -118,11 +137,22 @@ def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, in
 
     where = " WHERE person_id IN (SELECT person_id FROM _scope)" if scoped else ""
     scope = " AND {col} IN (SELECT person_id FROM _scope)" if scoped else ""
-    keys = ", ".join(f"MAX({_key_expr(conn, f, f)}) AS k_{f}" for f in GOLDEN_FIELDS)
+    # Per row, the parts of the key shared by every field are built once (a materialised CTE, so
+    # neither database re-computes them per field): one rank digit per distinct authority, and the
+    # as_of | received_at | record_id tail.
+    authorities = sorted({authority(f) for f in GOLDEN_FIELDS})
+    ranks = ", ".join(f"CAST(9 - {_rank(GOLDEN_FIELDS_BY_AUTH[a])} AS TEXT) AS r_{a}" for a in authorities)
+    tail = _tail_expr(conn)
+    keys = ", ".join(
+        f"MAX(CASE WHEN {f} IS NOT NULL THEN r_{authority(f)} || tail || {f} END) AS k_{f}"
+        for f in GOLDEN_FIELDS
+    )
     conn.exec_driver_sql("DROP TABLE IF EXISTS _golden")
     conn.exec_driver_sql(
-        f"CREATE TEMP TABLE _golden AS SELECT person_id, {keys} FROM source_record "
-        f"WHERE person_id IS NOT NULL{scope.format(col='person_id')} GROUP BY person_id"
+        f"CREATE TEMP TABLE _golden AS WITH t AS MATERIALIZED (SELECT person_id, {ranks}, {tail} AS tail, "
+        + ", ".join(f"{_text(conn, f)} AS {f}" for f in GOLDEN_FIELDS)
+        + f" FROM source_record WHERE person_id IS NOT NULL{scope.format(col='person_id')}) "
+        f"SELECT person_id, {keys} FROM t GROUP BY person_id"
     )
     # Both parties of a marriage registration get its marital status.
     marital = _key_expr(conn, "marital_status", "marital_status")
