@@ -172,8 +172,9 @@ def pop_measure_sql(terms: list[Term],
     married = ", ".join(f"'{c}'" for c in MARRIED_CODES)
     dates = sorted({d for p in periods for d in (p.start - dt.timedelta(days=1), p.end)})
     ends = sorted({p.end for p in periods})
-    flags = ", ".join(f"MAX(CASE WHEN d = DATE '{d.isoformat()}' THEN uses END) AS c{k}"
-                      for k, d in enumerate(dates))
+    flags = ", ".join(
+        f"MAX(CASE WHEN as_of <= DATE '{d.isoformat()}' AND (next_as_of IS NULL OR next_as_of > "
+        f"DATE '{d.isoformat()}') THEN uses END) AS c{k}" for k, d in enumerate(dates))
     tables: dict[str, str] = {
         "s_contra_wide": f"SELECT person_id, {flags} FROM s_contra GROUP BY person_id",
         "s_persons": (
@@ -241,19 +242,18 @@ def pop_measure_sql(terms: list[Term],
 def cube_sql(periods: list[Period], terms: list[Term] | None = None) -> dict[str, str]:
     """The SQL of each county-level table, in build order."""
     nonuse = ", ".join(f"'{c}'" for c in NON_USE_METHODS)
-    dates = sorted({d for p in periods for d in (p.start - dt.timedelta(days=1), p.end)})
     pop_tables, _ = pop_measure_sql(terms or [], periods)
     age_mother = _age_expr("m.birth_date", "b.birth_date")
     age_dead = _age_expr("pe.birth_date", "x.death_date")
-    date_rows = " UNION ALL ".join(f"SELECT DATE '{d.isoformat()}' AS d" for d in dates)
     return {
         "s_points": "SELECT period, 'start' AS at, before_date AS d FROM s_periods "
                     "UNION ALL SELECT period, 'end' AS at, end_date AS d FROM s_periods",
+        # each contraception record with the date the next one replaces it: one window pass, no dates join
         "s_contra": (
-            "SELECT person_id, d, CASE WHEN method IS NULL OR method IN ("
-            f"{nonuse}) THEN 0 ELSE 1 END AS uses FROM (SELECT c.person_id, t.d, c.method, "
-            "ROW_NUMBER() OVER (PARTITION BY c.person_id, t.d ORDER BY c.as_of DESC) AS rn "
-            f"FROM contraception c JOIN ({date_rows}) t ON c.as_of <= t.d) x WHERE rn = 1"
+            "SELECT person_id, as_of, "
+            "LEAD(as_of) OVER (PARTITION BY person_id ORDER BY as_of) AS next_as_of, "
+            f"CASE WHEN method IS NULL OR method IN ({nonuse}) THEN 0 ELSE 1 END AS uses "
+            "FROM contraception WHERE as_of IS NOT NULL"
         ),
         **pop_tables,
         "cube_births": (
