@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
 
 from padis.collect.mapping import Mapping, check_agency, find_mapping, identity_mapping, load_mapping
 from padis.collect.reader import SourceTable, read_source
@@ -185,7 +186,15 @@ def collect_table(
         ensure_ascii=False,
     )
     checked = time.perf_counter()
-    report.batch_id = store_batch(engine, batch, records, quarantine, progress)
+    try:
+        report.batch_id = store_batch(engine, batch, records, quarantine, progress)
+    except IntegrityError:
+        # Another process committed the same file first (unique agency + file hash): nothing changed.
+        done = find_batch(engine, mapping.agency, file_hash)
+        if done is None:
+            raise
+        report.batch_id, report.already_loaded = done[0], True
+        report.rows_stored = report.rows_quarantined = 0
     report.timings = {"validate": round(checked - start, 3), "store": round(time.perf_counter() - checked, 3)}
     report.seconds = time.perf_counter() - start
     return report

@@ -103,3 +103,25 @@ def test_bad_input_is_a_clear_error_and_stores_nothing(
     assert _counts(engine) == (0, 0, 0)
     if case != "unknown_agency":
         assert isinstance(err.value, InputError)
+
+
+def test_concurrent_duplicate_is_recognised(
+    engine: Engine, extract: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process committed the same file after our check: the unique key catches it, nothing changes."""
+    import padis.collect.service as service
+
+    path, _ = extract
+    first = collect_file(engine, path, "public_security", apply=False)
+    before = _counts(engine)
+    real = service.find_batch
+    calls: list[int] = []
+
+    def late_check(*args: object) -> object:
+        calls.append(1)
+        return None if len(calls) == 1 else real(*args)  # the first check misses the other process's batch
+
+    monkeypatch.setattr(service, "find_batch", late_check)
+    again = collect_file(engine, path, "public_security", apply=False)
+    assert again.already_loaded and again.batch_id == first.batch_id
+    assert _counts(engine) == before
