@@ -165,7 +165,8 @@ def date_comparison(col: str) -> cl.CustomComparison:
         comparison_description="出生日期 birth date",
         comparison_levels=[
             _null(d),
-            _level(_eq(d), "完全一致 exact"),
+            # Term frequencies: a date shared by many records (recent births, 1 January) says less.
+            _level(_eq(d), "完全一致 exact", tf=d),
             _level(
                 f"{_eq(y)} AND {_q(m + '_l')} = {_q(dd + '_r')} AND {_q(dd + '_l')} = {_q(m + '_r')}",
                 "日月颠倒 day/month swapped",
@@ -309,7 +310,7 @@ CATALOGUE: dict[str, ComparisonType] = {
             _prep_date,
             date_comparison,
             lambda c: {"date": f"{c}__d", "year": f"{c}__y"},
-            lambda c: [],
+            lambda c: [f"{c}__d"],
         ),
         ComparisonType(
             "date",
@@ -317,7 +318,7 @@ CATALOGUE: dict[str, ComparisonType] = {
             _prep_date,
             date_comparison,
             lambda c: {"date": f"{c}__d", "year": f"{c}__y"},
-            lambda c: [],
+            lambda c: [f"{c}__d"],
         ),
         ComparisonType("sex", "性别", _prep_sex, sex_comparison, lambda c: {"sex": f"{c}__v"}, lambda c: []),
         ComparisonType(

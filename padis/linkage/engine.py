@@ -36,7 +36,7 @@ def spark_session() -> Any:
         .config("spark.jars", similarity_jar_location())
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.shuffle.partitions", os.environ.get("PADIS_SPARK_PARTITIONS", "4"))
         .config("spark.default.parallelism", "4")
         .config("spark.driver.memory", os.environ.get("PADIS_SPARK_MEMORY", "4g"))
         .getOrCreate()

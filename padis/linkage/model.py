@@ -61,8 +61,7 @@ def prepare(
     dup = pl.DataFrame({"s": src, "r": rid}).filter(pl.struct("s", "r").is_duplicated())
     if dup.height:
         raise InputError(
-            f"{dup.height} rows share an id in column {settings.id_column!r} "
-            f"(e.g. row with id #{dup['r'].head(1).str.len_chars()[0]} characters long)",
+            f"{dup.height} rows share an id in column {settings.id_column!r}",
             where=where,
             why="ids must be unique within a file",
         )
@@ -140,8 +139,8 @@ def _params_from_model(model_dict: dict[str, Any]) -> dict[str, Any]:
             if lvl.get("u_probability") is None:
                 lvl["u_probability"] = M_FLOOR
             if lvl.get("m_probability") is None:
-                # Never seen among likely matches: treat as no evidence either way (weight 0).
-                lvl["m_probability"] = lvl["u_probability"]
+                # Never seen among the likely matches EM looked at: rare for a true match.
+                lvl["m_probability"] = M_MIN
             else:
                 # EM can drive m of a level to ~0 when training pairs never show it (an address
                 # present in only two sources, say); a floor keeps one field from vetoing a match.

@@ -40,6 +40,7 @@ def spark() -> Iterator[Any]:
     """One local-mode Spark session for the whole run (skipped when pyspark or Java is missing)."""
     pytest.importorskip("pyspark")
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PADIS_SPARK_PARTITIONS", "2")  # small test data: fewer, cheaper tasks
     from padis.linkage.engine import spark_session
 
     session = spark_session()

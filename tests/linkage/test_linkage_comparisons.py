@@ -26,10 +26,20 @@ def _cases(
     return pl.DataFrame(left), pl.DataFrame(right)
 
 
-def levels(pairs, column: str, engine: str = "duckdb") -> list[str]:  # type: ignore[no-untyped-def]
+def level_table(pairs, engine: str = "duckdb") -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+    """Short level label of every comparison for each pair."""
     left, right = _cases(pairs)
     out = compare_levels(left, right, person_settings(source_column=None), engine=engine)
-    return [label.split(" ")[0] for label in out[column].to_list()]
+    return {
+        c: [label.split(" ")[0] for label in out[c].to_list()]
+        for c in out.columns
+        if c != "row" and c != "match_probability"
+    }
+
+
+def levels(pairs, column: str, engine: str = "duckdb") -> list[str]:  # type: ignore[no-untyped-def]
+    """Short level label of ``column`` for each pair."""
+    return level_table(pairs, engine)[column]
 
 
 ID_CASES = [
