@@ -25,7 +25,8 @@ def synthetic_register(n: int, counties: int, seed: int = 1) -> Snapshot:
     """A columnar register of ``n`` persons in ``counties`` counties with 2016–2020 events."""
     rng = np.random.default_rng(seed)
     provinces = np.arange(11, 11 + max(1, counties // 90))
-    codes = np.array([f"{provinces[i % len(provinces)]:02d}{(i // len(provinces)) % 20 + 1:02d}{i % 90 + 1:02d}"
+    npr = len(provinces)
+    codes = np.array([f"{provinces[i % npr]:02d}{(i // npr) % 20 + 1:02d}{i % 90 + 1:02d}"
                       for i in range(counties)])
     county = codes[rng.integers(0, counties, n)]
     epoch = dt.date(1970, 1, 1)
@@ -59,10 +60,17 @@ def synthetic_register(n: int, counties: int, seed: int = 1) -> Snapshot:
     contraception = women.select("person_id", pl.lit("IUD").alias("method"),
                                  pl.lit(dt.date(2015, 6, 1)).alias("as_of"))
     old = persons.filter(pl.col("birth_date") < dt.date(1960, 1, 1)).sample(fraction=0.05, seed=seed)
-    assistance = pl.concat([old.select("person_id", pl.lit("reward").alias("kind"), pl.lit(y).alias("year"),
-                                       pl.col("registered_division").alias("division")) for y in range(2016, 2021)])
+    assistance = pl.concat([
+        old.select("person_id", pl.lit("reward").alias("kind"), pl.lit(y).alias("year"),
+                   pl.col("registered_division").alias("division")) for y in range(2016, 2021)])
     return Snapshot.build(persons=persons, births=births, deaths=deaths, moves=moves,
                           contraception=contraception, assistance=assistance)
+
+
+def cpu_s() -> float:
+    """User + system CPU seconds of this process so far (all threads)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def peak_mib() -> float:
@@ -85,14 +93,17 @@ def main() -> None:
           f"{snap.deaths.height:,} deaths, {snap.moves.height:,} moves in {time.perf_counter() - t:.1f} s")
 
     periods = parse_periods(args.years)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu_s()
     engine = IndicatorEngine(snap, DuckDBBackend(threads=args.threads))
     res = engine.compute(periods, level="county")
-    took = time.perf_counter() - t
+    took, cpu = time.perf_counter() - t, cpu_s() - c
     n_ind = res.get_column("indicator").n_unique()
     print(f"indicators: {n_ind} indicators × {res.get_column('ref_area').n_unique():,} counties × "
           f"{len(periods)} years = {res.height:,} rows in {took:.2f} s "
-          f"({args.persons / took:,.0f} persons/s, {args.threads} threads)")
+          f"({args.persons / took:,.0f} persons/s, {args.threads} threads); CPU {cpu:.1f} s "
+          f"= {cpu / args.threads:.1f} s of wall on {args.threads} idle cores")
+    with open("/proc/loadavg") as f:
+        print(f"load average during the run: {f.read().split()[0]} (other processes share these cores)")
     t = time.perf_counter()
     for level in ("prefecture", "province"):
         engine.compute(periods, level=level)
@@ -103,11 +114,12 @@ def main() -> None:
     rng = np.random.default_rng(2)
     base = rng.integers(0, 60, size=(counties, 101, 2)).astype(float)
     a = Assumptions(fertility=default_fertility_shape() * 1.3, mortality=model_mortality())
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu_s()
     for tfr in (1.0, 1.3, 1.6):
         project(base, 30, a.with_tfr(tfr))
-    took = time.perf_counter() - t
-    print(f"projection: {counties:,} counties × 101 ages × 2 sexes × 30 years × 3 scenarios in {took:.2f} s")
+    took, cpu = time.perf_counter() - t, cpu_s() - c
+    print(f"projection: {counties:,} counties × 101 ages × 2 sexes × 30 years × 3 scenarios in {took:.2f} s "
+          f"(CPU {cpu:.2f} s)")
     print(f"peak memory: {peak_mib():,.0f} MiB")
 
 
