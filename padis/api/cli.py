@@ -17,6 +17,10 @@ def serve_cmd(
 
     import uvicorn
 
+    from padis.security.schema_check import require_current_schema
+    from padis.store import get_engine
+
+    require_current_schema(get_engine())
     os.environ["PADIS_SERVE_WEBHOOKS"] = "1" if webhooks else "0"
     uvicorn.run(
         "padis.api.serve:app_factory",

@@ -20,9 +20,10 @@ exchange_app = typer.Typer(help="数据交换 — webhook delivery and subscript
 
 
 def _engine():  # type: ignore[no-untyped-def]
+    from padis.security.schema_check import require_current_schema
     from padis.store import get_engine
 
-    return get_engine()
+    return require_current_schema(get_engine())
 
 
 def _split(value: str) -> list[str]:

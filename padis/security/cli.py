@@ -14,9 +14,10 @@ audit_app = typer.Typer(help="审计 — the tamper-evident audit log.", no_args
 
 
 def _engine():  # type: ignore[no-untyped-def]
+    from padis.security.schema_check import require_current_schema
     from padis.store import get_engine
 
-    return get_engine()
+    return require_current_schema(get_engine())
 
 
 @users_app.command("add")

@@ -29,11 +29,12 @@ def verify_cmd(
     from padis.exchange.sources import read_table, write_xlsx
     from padis.security.audit import AuditLog, make_entry
     from padis.security.policy import CLI_PRINCIPAL, authorize
+    from padis.security.schema_check import require_current_schema
     from padis.store import get_engine
     from padis.verify.core import RESULTS, result_counts, verify_batch
     from padis.verify.jobs import load_register
 
-    engine = get_engine()
+    engine = require_current_schema(get_engine())
     principal = CLI_PRINCIPAL
     if as_client:
         principal = load_client(engine, as_client) or CLI_PRINCIPAL
