@@ -58,6 +58,7 @@ def make_db_api(
         con.execute(f"SET threads = {int(threads or os.cpu_count() or 2)}")
         con.execute(f"SET memory_limit = '{memory_limit or os.environ.get('PADIS_DUCKDB_MEMORY', '6GB')}'")
         con.execute("SET preserve_insertion_order = false")
+        con.execute("SET enable_progress_bar = false")  # padis shows its own Rich progress
         return DuckDBAPI(connection=con)
     if engine == "spark":
         from splink import SparkAPI
