@@ -74,15 +74,25 @@ def dedupe_cmd(
     engine: str = ENGINE_OPT,
     threshold: float | None = THRESHOLD_OPT,
     model_out: Path | None = typer.Option(None, "--model-out", help="Save the trained model in this folder."),
+    review: bool = typer.Option(
+        False, "--review", help="Use past review decisions and queue uncertain pairs in the database."
+    ),
 ) -> None:
     """Find records of the same person within one file."""
     from padis.linkage.service import dedupe
     from padis.linkage.settings import load_settings
 
     s = load_settings(settings)
+    db = None
+    if review:
+        from padis.store import get_engine
+
+        db = get_engine()
     with _progress() as p:
         p.add_task("linking (train, score, cluster)…", total=None)
-        result = dedupe(file, s, engine=engine, threshold=threshold)
+        result = dedupe(file, s, engine=engine, threshold=threshold, review_db=db)
+    if review:
+        console.print(f"{result.queued} pairs queued for review (`padis link review list`)")
     if model_out:
         result.model.save(model_out)
     _report(result, out, clusters, threshold if threshold is not None else s.match_threshold)

@@ -19,6 +19,7 @@ class LinkResult:
     model: mdl.LinkModel
     pairs: pl.DataFrame
     clusters: pl.DataFrame  # unique_id, cluster_id
+    queued: int = 0  # pairs sent to clerical review
 
     def keyed_clusters(self) -> pl.DataFrame:
         """Clusters with the source and record id: ``source, record_id, cluster_id``."""

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+from sqlalchemy import Engine
 
 from padis.errors import InputError
 from padis.linkage import model as mdl
+from padis.linkage import review
 from padis.linkage.evaluate import Scores, score_clusters, threshold_curve
 from padis.linkage.pipeline import LinkResult, link, valid_id_column
 from padis.linkage.settings import LinkSettings, person_settings
@@ -50,8 +52,9 @@ def dedupe(
     engine: str = "duckdb",
     threshold: float | None = None,
     model_dir: str | Path | None = None,
+    review_db: Engine | None = None,
 ) -> LinkResult:
-    """Find duplicates within one file."""
+    """Find duplicates within one file; with ``review_db``, honour past decisions and queue new questions."""
     frame = read_input(path)
     prepared = mdl.prepare(frame, settings, source=Path(path).stem, where=str(path))
     model = (
@@ -59,7 +62,25 @@ def dedupe(
     )
     if model is not None:
         model.settings = settings
-    return link(prepared, settings, engine=engine, threshold=threshold, model=model)
+    must = cannot = None
+    if review_db is not None:
+        must_keys, cannot_keys = review.decided_pairs(review_db)
+        must, cannot = review.to_unique_ids(must_keys, prepared), review.to_unique_ids(cannot_keys, prepared)
+    result = link(
+        prepared,
+        settings,
+        engine=engine,
+        threshold=threshold,
+        model=model,
+        must_link=must,
+        cannot_link=cannot,
+    )
+    if review_db is not None:
+        match = settings.match_threshold if threshold is None else threshold
+        result.queued = review.queue(
+            review_db, result.keyed_pairs(), result.model, settings.review_low, match
+        )
+    return result
 
 
 def between(

@@ -88,3 +88,31 @@ def test_splink_resolver(engine: Engine, tmp_path: Path, fake_records) -> None: 
     )
     purity = both.group_by("person_id").agg(pl.col("t").n_unique().alias("k"))["k"].max()
     assert purity == 1
+
+
+def test_dedupe_honours_rejection(
+    engine: Engine, tmp_path: Path, fake_records, link_settings, trained
+) -> None:  # type: ignore[no-untyped-def]
+    """A rejected pair stays apart in the next run even though the model links it."""
+    from padis.linkage.service import dedupe
+
+    records, _ = fake_records
+    path = tmp_path / "people.parquet"
+    records.head(3000).write_parquet(path)
+    first = dedupe(path, link_settings, review_db=engine, model_dir=None)
+    linked = first.keyed_pairs(0.99).row(0, named=True)
+    pair = review.canonical(pl.DataFrame([linked]).with_columns(pl.lit("x").alias("detail")))
+    review.queue(engine, pair.with_columns(pl.lit(0.5).alias("match_probability")), trained, 0.1, 0.9)
+    rid = next(
+        r["review_id"]
+        for r in review.list_reviews(engine, limit=1000)
+        if r["left"] == f"{pair['source_l'][0]}|{pair['record_id_l'][0]}"
+        and r["right"] == f"{pair['source_r'][0]}|{pair['record_id_r'][0]}"
+    )
+    review.decide(engine, int(rid), accept=False, decided_by="clerk")
+    second = dedupe(path, link_settings, review_db=engine).keyed_clusters()
+    ids = dict(zip(second["source"] + "|" + second["record_id"], second["cluster_id"], strict=True))
+    assert (
+        ids[f"{linked['source_l']}|{linked['record_id_l']}"]
+        != ids[f"{linked['source_r']}|{linked['record_id_r']}"]
+    )
