@@ -51,14 +51,33 @@ class SplinkResolver:
         self.engine = engine
 
     def resolve(self, engine: Engine, records: pl.DataFrame) -> pl.DataFrame:
-        """``records`` → ``record_id, person_id`` (Int64), linking new records incrementally."""
+        """``records`` → ``record_id, person_id`` (Int64), linking new records incrementally.
+
+        The register also asks about the second party of a record (a spouse, a mother) under the
+        same record id with that party's identity number; such a row, whose record is linked already
+        under another number, is answered by the person holding that valid number, if any.
+        """
         empty = pl.DataFrame(schema={"record_id": pl.Int64, "person_id": pl.Int64})
         if records.height == 0:
             return empty
         frame = to_link_frame(records)
         settings = register_settings()
-        must, cannot = review.decided_pairs(engine)
+        related = pl.DataFrame(schema={"record_id": pl.Utf8, "id18": pl.Utf8})
         if LinkState.exists(self.folder):
+            old = LinkState.load(self.folder)
+            stored = old.records.select(
+                pl.col("__rid").alias("record_id"), pl.col("id_number__id18").alias("old18")
+            )
+            ids = mdl.prepare(frame, settings, source=SOURCE, where="register").select(
+                pl.col("__rid").alias("record_id"), pl.col("id_number__id18").alias("id18")
+            )
+            seen = ids.join(stored, on="record_id", how="inner")
+            related = seen.filter(pl.col("id18").ne_missing(pl.col("old18"))).select("record_id", "id18")
+            frame = frame.join(related.select("record_id"), on="record_id", how="anti")
+        must, cannot = review.decided_pairs(engine)
+        if frame.height == 0:
+            state, pairs = LinkState.load(self.folder), pl.DataFrame()
+        elif LinkState.exists(self.folder):
             state, pairs = link_incremental(
                 LinkState.load(self.folder),
                 frame,
@@ -80,8 +99,16 @@ class SplinkResolver:
         persons = state.persons.with_columns(pl.col("key").str.split_exact("|", 1).alias("_k")).unnest("_k")
         persons = persons.rename({"field_0": "source", "field_1": "record_id"})
         save_person_ids(engine, persons.select("source", "record_id", "person_id"))
-        wanted = frame.select(pl.col("record_id"))
-        return wanted.join(persons.select("record_id", "person_id"), on="record_id", how="inner").select(
+        direct = frame.select("record_id").join(persons.select("record_id", "person_id"), on="record_id")
+        by_number = (
+            state.records.filter(pl.col("id_number__valid"))
+            .select(pl.col("__rid").alias("record_id"), pl.col("id_number__id18").alias("id18"))
+            .join(persons.select("record_id", "person_id"), on="record_id")
+            .group_by("id18")
+            .agg(pl.col("person_id").mode().min().alias("person_id"))
+        )
+        second = related.join(by_number, on="id18", how="inner").select("record_id", "person_id")
+        return pl.concat([direct, second]).select(
             pl.col("record_id").cast(pl.Int64), pl.col("person_id").cast(pl.Int64)
         )
 

@@ -88,6 +88,14 @@ def test_splink_resolver(engine: Engine, tmp_path: Path, fake_records) -> None: 
     )
     purity = both.group_by("person_id").agg(pl.col("t").n_unique().alias("k"))["k"].max()
     assert purity == 1
+    # The second party of linked records: answered by the person holding that valid number.
+    target = frame.filter(pl.col("record_id") == 10).select("id_number").item()
+    person_of_target = first.filter(pl.col("record_id") == 10)["person_id"].item()
+    query = frame.filter(pl.col("record_id").is_in([20, 21])).with_columns(
+        pl.Series("id_number", [target, "11010519491231002X"])
+    )
+    related = resolver.resolve(engine, query)
+    assert related.rows() == [(20, person_of_target)] or target is None
 
 
 def test_dedupe_honours_rejection(
