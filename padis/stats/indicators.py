@@ -263,7 +263,7 @@ def cube_sql(periods: list[Period], terms: list[Term] | None = None) -> dict[str
             "WHEN b.birth_order = 1 THEN '1' ELSE '?' END AS birth_order, "
             f"{age_mother} AS mother_age, COUNT(*) AS n "
             "FROM births b JOIN s_periods p ON b.birth_date >= p.start_date AND b.birth_date <= p.end_date "
-            "LEFT JOIN persons m ON m.person_id = b.mother_id GROUP BY 1, 2, 3, 4, 5) q "
+            "LEFT JOIN s_persons m ON m.person_id = b.mother_id GROUP BY 1, 2, 3, 4, 5) q "
             "LEFT JOIN s_ages g ON g.age = q.mother_age"
         ),
         "cube_deaths": (
@@ -271,7 +271,7 @@ def cube_sql(periods: list[Period], terms: list[Term] | None = None) -> dict[str
             "SELECT p.period, COALESCE(x.division, pe.residence_division) AS county, pe.sex, "
             f"LEAST({age_dead}, 100) AS age, COUNT(*) AS n "
             "FROM deaths x JOIN s_periods p ON x.death_date >= p.start_date AND x.death_date <= p.end_date "
-            "LEFT JOIN persons pe ON pe.person_id = x.person_id GROUP BY 1, 2, 3, 4) q "
+            "LEFT JOIN s_persons pe ON pe.person_id = x.person_id GROUP BY 1, 2, 3, 4) q "
             "LEFT JOIN s_ages g ON g.age = q.age"
         ),
         "cube_moves": (

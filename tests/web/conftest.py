@@ -97,9 +97,17 @@ def page(browser, server):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     pg = context.new_page()
     errors: list[str] = []
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    def on_console(msg) -> None:  # type: ignore[no-untyped-def]
+        where = msg.location.get("url", "")
+        # the login page (not the dashboard's) has no icon link, so Chromium may ask for /favicon.ico
+        if msg.type == "error" and not where.endswith("/favicon.ico"):
+            errors.append(f"{msg.text} [{where}]")
+
+    pg.on("console", on_console)
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.on("requestfailed", lambda req: errors.append(f"failed: {req.url}"))
+    pg.on("response", lambda res: errors.append(f"HTTP {res.status}: {res.url}")
+          if res.status >= 400 and not res.url.endswith("/favicon.ico") else None)
     pg.goto(f"{server}/login?next=/stats")
     pg.fill("#username", USER)
     pg.fill("#password", PASSWORD)

@@ -25,7 +25,8 @@ def _series_counts(page) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 
 def _canvas_painted(page, chart_id: str) -> bool:  # type: ignore[no-untyped-def]
-    return page.evaluate(
+    """True once the chart's canvas has pixels drawn (waits out the ECharts entry animation)."""
+    page.wait_for_function(
         """(id) => {
              const canvas = document.querySelector('#' + id + ' canvas');
              if (!canvas || canvas.width === 0) return false;
@@ -34,7 +35,8 @@ def _canvas_painted(page, chart_id: str) -> bool:  # type: ignore[no-untyped-def
              let painted = 0;
              for (let i = 3; i < data.length; i += 4 * 97) if (data[i] > 0) painted++;
              return painted > 50;
-           }""", chart_id)
+           }""", arg=chart_id, timeout=15_000)
+    return True
 
 
 def test_login_required(browser, server):
