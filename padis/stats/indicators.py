@@ -187,16 +187,11 @@ def pop_measure_sql(terms: list[Term],
         ),
     }
     where_is: dict[Term, tuple[str, str]] = {}
-    reg_terms = [t for t in terms if t.cube == "pop_reg"]
-    # the registered population is counted in the same scans (a second grouping set) when it needs no
-    # breakdown: the person table is scanned once per date for both
-    fold = bool(reg_terms) and any(t.cube == "pop" for t in terms) and not any(t.by for t in reg_terms)
     sources = (("pop", "residence_division", dates), ("pop_reg", "registered_division", ends))
     for cube, division, at_dates in sources:
         mine = [t for t in terms if t.cube == cube]
-        if not mine or (cube == "pop_reg" and fold):
+        if not mine:
             continue
-        folded = reg_terms if cube == "pop" and fold else []
         # one table per cube grouped by every by-column any term uses; a term sums over the columns it
         # does not break down by, so coarser terms read the same table
         sig = tuple(sorted({col for t in mine for _, col in t.by}))
@@ -205,58 +200,34 @@ def pop_measure_sql(terms: list[Term],
         for t in mine:
             conds.setdefault(t.where, f"m{len(conds)}")
             where_is[t] = (name, conds[t.where])
-        reg_conds: dict[tuple[str, ...], str] = {}
-        for t in folded:
-            reg_conds.setdefault(t.where, f"r{len(reg_conds)}")
-            where_is[t] = ("m_pop_reg", reg_conds[t.where])
-        early_age5 = any(_uses(w, "age5") for k in [*conds, *reg_conds] for w in k)
-        present = (f"(pe.{division} IS NOT NULL OR pe.registered_division IS NOT NULL)" if folded
-                   else f"pe.{division} IS NOT NULL")
+        early_age5 = any(_uses(w, "age5") for k in conds for w in k)
         scans = [
-            f"SELECT DATE '{d.isoformat()}' AS d, pe.{division} AS county, pe.registered_division AS reg, "
-            "pe.sex AS sex, "
+            f"SELECT DATE '{d.isoformat()}' AS d, pe.{division} AS county, pe.sex AS sex, "
             f"LEAST({d.year} - pe.by - CASE WHEN pe.bmd > {d.month * 100 + d.day} THEN 1 ELSE 0 END, 100) "
             "AS age, "
             f"pe.married, pe.c{dates.index(d)} AS contracepting FROM s_persons pe "
-            f"WHERE {_alive_at(d)} AND {present}"
+            f"WHERE {_alive_at(d)} AND pe.{division} IS NOT NULL"
             for d in at_dates
         ]
         rows = " UNION ALL ".join(scans)
         if early_age5:
             rows = f"SELECT q.*, g.age5 FROM ({rows}) q JOIN s_ages g ON g.age = q.age"
-
-        def sums_of(cs: dict[tuple[str, ...], str]) -> str:
-            return ", ".join(
-                f"SUM(CASE WHEN {' AND '.join(f'({w})' for w in key) or '1 = 1'} THEN 1 ELSE 0 END) AS {col}"
-                for key, col in cs.items())
-
+        sums = ", ".join(
+            f"SUM(CASE WHEN {' AND '.join(f'({w})' for w in key) or '1 = 1'} THEN 1 ELSE 0 END) AS {col}"
+            for key, col in conds.items())
         cols = list(conds.values())
-        late_age5 = "age5" in sig and not early_age5
-        if late_age5:
+        if "age5" in sig and not early_age5:
             # group by an integer age-group index (cheap to hash), name the groups afterwards
             rows = f"SELECT q.*, CAST(FLOOR(LEAST(q.age, 85) / 5) AS INT) AS age5i FROM ({rows}) q"
-        group = ["d", "county", *[("age5i" if c == "age5" and late_age5 else c) for c in sig]]
-        if folded:
-            all_sums = f"{sums_of(conds)}, {sums_of(reg_conds)}"
-            tables["m_pop_sets"] = (
-                f"SELECT {', '.join(group)}, reg, GROUPING(reg) AS gset, {all_sums} FROM ({rows}) r "
-                f"GROUP BY GROUPING SETS (({', '.join(group)}), (d, reg))")
-            source = "(SELECT * FROM m_pop_sets WHERE gset = 1)"
-        else:
-            source = (f"(SELECT {', '.join(group)}, {sums_of(conds)} FROM ({rows}) r "
-                      f"GROUP BY {', '.join(group)})")
-        picked = ", ".join(f"x.{c}" for c in cols)
-        if late_age5:
+            inner_keys = "".join(f", {c}" for c in sig if c != "age5") + ", age5i"
+            inner = f"SELECT d, county{inner_keys}, {sums} FROM ({rows}) r GROUP BY d, county{inner_keys}"
             keys = "".join(f", x.{c}" if c != "age5" else ", g.age5" for c in sig)
-            tables[name] = (f"SELECT x.d, x.county{keys}, {picked} FROM {source} x "
+            picked = ", ".join(f"x.{c}" for c in cols)
+            tables[name] = (f"SELECT x.d, x.county{keys}, {picked} FROM ({inner}) x "
                             "JOIN s_age5 g ON g.age5i = x.age5i")
         else:
-            keys = "".join(f", x.{c}" for c in sig)
-            tables[name] = f"SELECT x.d, x.county{keys}, {picked} FROM {source} x"
-        if folded:
-            reg_cols = ", ".join(reg_conds.values())
-            tables["m_pop_reg"] = (f"SELECT d, reg AS county, {reg_cols} FROM m_pop_sets "
-                                   "WHERE gset = 0 AND reg IS NOT NULL")
+            keys = "".join(f", {c}" for c in sig)
+            tables[name] = f"SELECT d, county{keys}, {sums} FROM ({rows}) r GROUP BY d, county{keys}"
         if sig:
             # terms without a breakdown read a table already summed over the by-columns
             total = f"{name}_t"
