@@ -1,1 +1,1 @@
-"""National standards: GB 11643 identity numbers, GB/T 2260 divisions, classification codes, the data dictionary."""
+"""National standards: GB 11643 IDs, GB/T 2260 divisions, classification codes, the data dictionary."""

@@ -10,7 +10,9 @@ console = Console()
 
 
 @db_app.command("upgrade")
-def upgrade_cmd(target: str = typer.Argument("heads", help="Revision to go to (default: all heads).")) -> None:
+def upgrade_cmd(
+    target: str = typer.Argument("heads", help="Revision to go to (default: all heads)."),
+) -> None:
     """Create or upgrade the schema of the database in PADIS_DATABASE_URL."""
     from padis.store import get_engine
     from padis.store.migrate import upgrade
