@@ -149,43 +149,69 @@ def _age_at(birth: str, on: dt.date) -> str:
             f"(month({birth}) = {on.month} AND day({birth}) > {on.day}) THEN 1 ELSE 0 END)")
 
 
-def _alive_at(on: dt.date) -> str:
-    lit = f"DATE '{on.isoformat()}'"
-    return f"pe.birth_date <= {lit} AND (pe.death_date IS NULL OR pe.death_date > {lit})"
-
-
 def _uses(sql: str, name: str) -> bool:
     return re.search(rf"\b{name}\b", sql) is not None
 
 
-def pop_measure_sql(terms: list[Term],
-                    periods: list[Period]) -> tuple[dict[str, str], dict[Term, tuple[str, str]]]:
-    """Population measures compiled into conditional sums over one scan of persons per distinct date.
+def _types_sql(dates: list[dt.date]) -> dict[str, str]:
+    """Persons pre-aggregated into types: everything a population count at ``dates`` depends on.
 
-    ``s_persons`` holds what every scan needs, computed once (birth year, birth month·100+day, married flag,
-    the contraception flag at each date); the end of one calendar year is the start of the next, so each
-    date is scanned once, with literal dates: a plain filtered aggregation on both engines. All terms of a
-    cube share one table ``m_<cube>(d, county, by…, m0, m1, …)`` grouped by every by-column any of them
-    uses (a term sums over the others); five-year age groups are joined after aggregating by single age.
-    Returns the SQL of each table in build order and where each term's count lives.
+    Age and survival at a date depend on a person only through the birth year, the birth day's rank among
+    the dates' month·day values (``bb``), and how many dates the person outlives (``db``); the contraception
+    status at each date is one bit of ``cmask``. Grouping 10 M persons by these (and division, sex, married)
+    leaves a few hundred thousand types, so each date scans the types table instead of every person.
     """
     married = ", ".join(f"'{c}'" for c in MARRIED_CODES)
-    dates = sorted({d for p in periods for d in (p.start - dt.timedelta(days=1), p.end)})
-    ends = sorted({p.end for p in periods})
-    flags = ", ".join(
-        f"MAX(CASE WHEN as_of <= DATE '{d.isoformat()}' AND (next_as_of IS NULL OR next_as_of > "
-        f"DATE '{d.isoformat()}') THEN uses END) AS c{k}" for k, d in enumerate(dates))
-    tables: dict[str, str] = {
-        "s_contra_wide": f"SELECT person_id, {flags} FROM s_contra GROUP BY person_id",
-        "s_persons": (
-            "SELECT pe.person_id, pe.residence_division, pe.registered_division, pe.sex, pe.birth_date, "
-            "pe.death_date, year(pe.birth_date) AS by, "
-            "month(pe.birth_date) * 100 + day(pe.birth_date) AS bmd, "
+    mds = sorted({d.month * 100 + d.day for d in dates})
+    bmd = "(month(pe.birth_date) * 100 + day(pe.birth_date))"
+    bb = " + ".join(f"CASE WHEN {bmd} > {m} THEN 1 ELSE 0 END" for m in mds)
+    db = " + ".join(f"CASE WHEN pe.death_date > DATE '{d.isoformat()}' THEN 1 ELSE 0 END" for d in dates)
+    flags = " + ".join(
+        f"COALESCE(MAX(CASE WHEN as_of <= DATE '{d.isoformat()}' AND (next_as_of IS NULL OR next_as_of > "
+        f"DATE '{d.isoformat()}') THEN uses END), 0) * {1 << k}" for k, d in enumerate(dates))
+    keys = "residence_division, registered_division, sex, byear, bb, db, married, cmask"
+    return {
+        "s_contra_wide": f"SELECT person_id, {flags} AS cmask FROM s_contra GROUP BY person_id",
+        "s_types": (
+            f"SELECT {keys}, COUNT(*) AS n FROM ("
+            "SELECT pe.residence_division, pe.registered_division, pe.sex, year(pe.birth_date) AS byear, "
+            f"{bb} AS bb, "
+            f"CASE WHEN pe.death_date IS NULL THEN {len(dates)} ELSE {db} END AS db, "
             f"CASE WHEN pe.marital_status IN ({married}) THEN 1 ELSE 0 END AS married, "
-            + ", ".join(f"COALESCE(w.c{k}, 0) AS c{k}" for k in range(len(dates)))
-            + " FROM persons pe LEFT JOIN s_contra_wide w ON w.person_id = pe.person_id"
+            "COALESCE(w.cmask, 0) AS cmask "
+            "FROM persons pe LEFT JOIN s_contra_wide w ON w.person_id = pe.person_id "
+            f"WHERE pe.birth_date <= DATE '{dates[-1].isoformat()}' "
+            f"AND (pe.death_date IS NULL OR pe.death_date > DATE '{dates[0].isoformat()}')"
+            f") p GROUP BY {keys}"
         ),
     }
+
+
+def _scan_sql(d: dt.date, dates: list[dt.date], division: str) -> str:
+    """Types alive at date ``d`` with their age, sex and flags there (``n`` persons each)."""
+    k = dates.index(d)
+    i = sorted({x.month * 100 + x.day for x in dates}).index(d.month * 100 + d.day)
+    return (f"SELECT DATE '{d.isoformat()}' AS d, pe.{division} AS county, pe.sex AS sex, "
+            f"LEAST({d.year} - pe.byear - CASE WHEN pe.bb > {i} THEN 1 ELSE 0 END, 100) AS age, "
+            f"pe.married, CASE WHEN (pe.cmask & {1 << k}) <> 0 THEN 1 ELSE 0 END AS contracepting, pe.n "
+            f"FROM s_types pe WHERE pe.db > {k} AND (pe.byear < {d.year} OR "
+            f"(pe.byear = {d.year} AND pe.bb <= {i})) AND pe.{division} IS NOT NULL")
+
+
+def pop_measure_sql(terms: list[Term],
+                    periods: list[Period]) -> tuple[dict[str, str], dict[Term, tuple[str, str]]]:
+    """Population measures compiled into conditional sums over one scan of person types per distinct date.
+
+    ``s_types`` groups persons by what a count at the dates depends on (see ``_types_sql``); the end of one
+    calendar year is the start of the next, so each date is scanned once, with literal dates: a plain
+    filtered aggregation on both engines. All terms of a cube share one table
+    ``m_<cube>(d, county, by…, m0, m1, …)`` grouped by every by-column any of them uses (a term sums over
+    the others); five-year age groups are joined after aggregating by single age.
+    Returns the SQL of each table in build order and where each term's count lives.
+    """
+    dates = sorted({d for p in periods for d in (p.start - dt.timedelta(days=1), p.end)})
+    ends = sorted({p.end for p in periods})
+    tables: dict[str, str] = _types_sql(dates)
     where_is: dict[Term, tuple[str, str]] = {}
     sources = (("pop", "residence_division", dates), ("pop_reg", "registered_division", ends))
     for cube, division, at_dates in sources:
@@ -201,19 +227,12 @@ def pop_measure_sql(terms: list[Term],
             conds.setdefault(t.where, f"m{len(conds)}")
             where_is[t] = (name, conds[t.where])
         early_age5 = any(_uses(w, "age5") for k in conds for w in k)
-        scans = [
-            f"SELECT DATE '{d.isoformat()}' AS d, pe.{division} AS county, pe.sex AS sex, "
-            f"LEAST({d.year} - pe.by - CASE WHEN pe.bmd > {d.month * 100 + d.day} THEN 1 ELSE 0 END, 100) "
-            "AS age, "
-            f"pe.married, pe.c{dates.index(d)} AS contracepting FROM s_persons pe "
-            f"WHERE {_alive_at(d)} AND pe.{division} IS NOT NULL"
-            for d in at_dates
-        ]
+        scans = [_scan_sql(d, dates, division) for d in at_dates]
         rows = " UNION ALL ".join(scans)
         if early_age5:
             rows = f"SELECT q.*, g.age5 FROM ({rows}) q JOIN s_ages g ON g.age = q.age"
         sums = ", ".join(
-            f"SUM(CASE WHEN {' AND '.join(f'({w})' for w in key) or '1 = 1'} THEN 1 ELSE 0 END) AS {col}"
+            f"SUM(CASE WHEN {' AND '.join(f'({w})' for w in key) or '1 = 1'} THEN n ELSE 0 END) AS {col}"
             for key, col in conds.items())
         cols = list(conds.values())
         if "age5" in sig and not early_age5:
@@ -263,7 +282,7 @@ def cube_sql(periods: list[Period], terms: list[Term] | None = None) -> dict[str
             "WHEN b.birth_order = 1 THEN '1' ELSE '?' END AS birth_order, "
             f"{age_mother} AS mother_age, COUNT(*) AS n "
             "FROM births b JOIN s_periods p ON b.birth_date >= p.start_date AND b.birth_date <= p.end_date "
-            "LEFT JOIN s_persons m ON m.person_id = b.mother_id GROUP BY 1, 2, 3, 4, 5) q "
+            "LEFT JOIN persons m ON m.person_id = b.mother_id GROUP BY 1, 2, 3, 4, 5) q "
             "LEFT JOIN s_ages g ON g.age = q.mother_age"
         ),
         "cube_deaths": (
@@ -271,7 +290,7 @@ def cube_sql(periods: list[Period], terms: list[Term] | None = None) -> dict[str
             "SELECT p.period, COALESCE(x.division, pe.residence_division) AS county, pe.sex, "
             f"LEAST({age_dead}, 100) AS age, COUNT(*) AS n "
             "FROM deaths x JOIN s_periods p ON x.death_date >= p.start_date AND x.death_date <= p.end_date "
-            "LEFT JOIN s_persons pe ON pe.person_id = x.person_id GROUP BY 1, 2, 3, 4) q "
+            "LEFT JOIN persons pe ON pe.person_id = x.person_id GROUP BY 1, 2, 3, 4) q "
             "LEFT JOIN s_ages g ON g.age = q.age"
         ),
         "cube_moves": (
