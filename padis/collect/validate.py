@@ -73,8 +73,12 @@ def _clean(col: str) -> pl.Expr:
     return pl.when(text == "").then(None).otherwise(text)
 
 
-def _reason(cond: pl.Expr, text: str) -> pl.Expr:
-    return pl.when(cond.fill_null(False)).then(pl.lit(text))
+# A reason: the condition that raises it and its text (a constant, or an expression per row).
+Reason = tuple[pl.Expr, "str | pl.Expr"]
+
+
+def _reason(cond: pl.Expr, text: str | pl.Expr) -> Reason:
+    return cond.fill_null(False), text
 
 
 def _date_expr(raw: pl.Expr, formats: list[str]) -> pl.Expr:
@@ -84,21 +88,23 @@ def _date_expr(raw: pl.Expr, formats: list[str]) -> pl.Expr:
 
 def _field_exprs(
     f: FieldDef, raw: pl.Expr, mapping: Mapping, today: dt.date
-) -> tuple[pl.Expr, list[pl.Expr]]:
-    """The typed value of one field and the reason expressions about it."""
+) -> tuple[pl.Expr, list[Reason]]:
+    """The typed value of one field and the reasons about it (reading the typed column by name)."""
     name = f.name
-    reasons: list[pl.Expr] = []
+    reasons: list[Reason] = []
+    # The reasons run after the typed columns exist: they read the column, not a second evaluation.
+    value = pl.col(name)
     present = raw.is_not_null()
     if f.type == "code":
         local = mapping.codes.get(name)
         mapped = raw.replace(local) if local else raw
         table = codes.get_table(str(f.code_table))
         typed = mapped.map_batches(table.normalize_series, return_dtype=pl.String)
-        reasons.append(_reason(present & typed.is_null(), f"{name}:not_in_code_table({f.code_table})"))
+        reasons.append(_reason(present & value.is_null(), f"{name}:not_in_code_table({f.code_table})"))
     elif f.type == "date":
         typed = _date_expr(raw, mapping.dates.get(name) or list(DEFAULT_DATE_FORMATS))
-        reasons.append(_reason(present & typed.is_null(), f"{name}:unparseable"))
-        reasons.append(_reason(typed > pl.lit(today), f"{name}:in_future"))
+        reasons.append(_reason(present & value.is_null(), f"{name}:unparseable"))
+        reasons.append(_reason(value > pl.lit(today), f"{name}:in_future"))
     elif f.type == "division":
         typed = raw
         ok_format = raw.str.contains(r"^\d{6}$")
@@ -110,14 +116,14 @@ def _field_exprs(
         )
     elif f.type == "integer":
         typed = raw.str.replace(r"\.0+$", "").str.to_integer(strict=False)
-        reasons.append(_reason(present & typed.is_null(), f"{name}:not_integer"))
+        reasons.append(_reason(present & value.is_null(), f"{name}:not_integer"))
     elif f.type == "decimal":
         typed = raw.cast(pl.Float64, strict=False)
-        reasons.append(_reason(present & typed.is_null(), f"{name}:not_decimal"))
+        reasons.append(_reason(present & value.is_null(), f"{name}:not_decimal"))
     elif f.type == "boolean":
         low = raw.str.to_lowercase()
         typed = pl.when(low.is_in(list(_TRUE))).then(True).when(low.is_in(list(_FALSE))).then(False)
-        reasons.append(_reason(present & typed.is_null(), f"{name}:not_boolean"))
+        reasons.append(_reason(present & value.is_null(), f"{name}:not_boolean"))
     else:  # string, name; id_number is handled by check_ids in validate()
         typed = raw
         if f.max_length:
@@ -127,11 +133,25 @@ def _field_exprs(
     return typed.alias(name), reasons
 
 
-def _joined(exprs: list[pl.Expr]) -> pl.Expr:
-    if not exprs:
+def _joined(reasons: list[Reason]) -> pl.Expr:
+    if not reasons:
         return pl.lit(None, pl.String)
-    text = pl.concat_str(exprs, separator=";", ignore_nulls=True)
+    parts = [pl.when(cond).then(text if isinstance(text, pl.Expr) else pl.lit(text)) for cond, text in reasons]
+    text = pl.concat_str(parts, separator=";", ignore_nulls=True)
     return pl.when(text != "").then(text)
+
+
+def _texts(frame: pl.DataFrame, reasons: list[Reason], alias: str) -> pl.DataFrame:
+    """``frame`` with the ';'-joined texts of its reasons (null when none) as column ``alias``.
+
+    The conditions are cheap booleans over every row; the text is built only for the few rows
+    that have any (joining strings over the whole batch cost more than all the checks).
+    """
+    if not reasons:
+        return frame.with_columns(pl.lit(None, pl.String).alias(alias))
+    flagged = frame.with_columns(pl.any_horizontal([cond for cond, _ in reasons]).alias("_any"))
+    hits = flagged.filter(pl.col("_any")).select(ROW_COLUMN, _joined(reasons).alias(alias))
+    return flagged.drop("_any").join(hits, on=ROW_COLUMN, how="left", maintain_order="left")
 
 
 def validate(frame: pl.DataFrame, mapping: Mapping, *, today: dt.date | None = None) -> Validated:
@@ -151,8 +171,8 @@ def validate(frame: pl.DataFrame, mapping: Mapping, *, today: dt.date | None = N
         ),
     )
     typed_exprs: list[pl.Expr] = []
-    reason_exprs: list[pl.Expr] = []
-    warning_exprs: list[pl.Expr] = []
+    reason_exprs: list[Reason] = []
+    warning_exprs: list[Reason] = []
     id_checks: dict[str, pl.DataFrame] = {}
     for f in mapped_fields:
         raw = pl.col(f"_raw_{f.name}")
@@ -168,14 +188,9 @@ def validate(frame: pl.DataFrame, mapping: Mapping, *, today: dt.date | None = N
             )
             typed_exprs.append(pl.col(f"_id_{f.name}").alias(f.name))
             err = pl.col(f"_iderr_{f.name}")
-            reason_exprs.append(
-                pl.when(raw.is_not_null() & err.is_not_null()).then(pl.lit(f"{f.name}:") + err)
-            )
-            warning_exprs.append(
-                pl.when(pl.col(f"_idwarn_{f.name}").is_not_null()).then(
-                    pl.lit(f"{f.name}:") + pl.col(f"_idwarn_{f.name}")
-                )
-            )
+            reason_exprs.append(_reason(raw.is_not_null() & err.is_not_null(), pl.lit(f"{f.name}:") + err))
+            warn = pl.col(f"_idwarn_{f.name}")
+            warning_exprs.append(_reason(warn.is_not_null(), pl.lit(f"{f.name}:") + warn))
             if f.required:
                 reason_exprs.append(_reason(raw.is_null(), f"required:{f.name}"))
             continue
@@ -185,7 +200,7 @@ def validate(frame: pl.DataFrame, mapping: Mapping, *, today: dt.date | None = N
     out = base.with_columns(typed_exprs)
     # Cross-field rules: the identity number's birth date and sex agree with the fields; no death
     # before birth; the record key is unique in the file.
-    cross: list[pl.Expr] = []
+    cross: list[Reason] = []
     names = {f.name for f in mapped_fields}
     for id_field, (sex_field, birth_field) in _ID_PARTNERS.items():
         if id_field not in names:
@@ -216,7 +231,7 @@ def validate(frame: pl.DataFrame, mapping: Mapping, *, today: dt.date | None = N
         )
     all_reasons = reason_exprs + cross
     # Reasons and warnings as ';'-joined text (null when none): cheaper than list columns.
-    out = out.with_columns(_joined(all_reasons).alias(REASONS), _joined(warning_exprs).alias(WARNINGS))
+    out = _texts(_texts(out, all_reasons, REASONS), warning_exprs, WARNINGS)
     keep = [ROW_COLUMN, SOURCE_KEY, *[f.name for f in mapped_fields], REASONS, WARNINGS]
     if mapping.event_date:
         keep.append("_event_date_src")
