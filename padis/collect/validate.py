@@ -136,7 +136,7 @@ def _field_exprs(
 def _joined(reasons: list[Reason]) -> pl.Expr:
     if not reasons:
         return pl.lit(None, pl.String)
-    parts = [pl.when(cond).then(text if isinstance(text, pl.Expr) else pl.lit(text)) for cond, text in reasons]
+    parts = [pl.when(c).then(t if isinstance(t, pl.Expr) else pl.lit(t)) for c, t in reasons]
     text = pl.concat_str(parts, separator=";", ignore_nulls=True)
     return pl.when(text != "").then(text)
 
