@@ -92,7 +92,18 @@ def ensure_register_tables(engine: Engine) -> list[str]:
 
 
 def seed_persons(engine: Engine, persons: pl.DataFrame) -> int:
-    """Append persons (columns named as in ``person``) to the register; returns the rows written."""
+    """Append persons (columns named as in ``person``) to the register; returns the rows written.
+
+    With the register's tables present the persons become source records of public security (the
+    authority of most person fields) applied like a collected file, so golden rebuilds keep them.
+    """
+    if "source_record" in inspect(engine).get_table_names():
+        from padis.collect.models import PERSON_COLUMNS
+        from padis.register.updates import record_claims
+
+        claims = persons.select([c for c in ("person_id", *PERSON_COLUMNS) if c in persons.columns])
+        record_claims(engine, "public_security", claims, client="seed", file_name="seed")
+        return claims.height
     ensure_register_tables(engine)
     cols = [c.name for c in _person.columns]
     present = [c for c in persons.columns if c in cols]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import json
-import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -302,47 +300,6 @@ def _cast_person(frame: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
 def now_iso() -> str:
     """Current UTC time as ISO text (what every exchange/security table stores)."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-
-
-def write_change(
-    conn: Connection,
-    *,
-    event_type: str,
-    person_id: int,
-    division: str | None,
-    event_date: str | None,
-    payload: dict[str, Any],
-) -> str:
-    """Append one event to the register's change feed; returns its event id."""
-    mod = _optional("padis.register.feed")
-    if mod is not None and hasattr(mod, "write_event"):
-        return str(
-            mod.write_event(
-                conn,
-                event_type=event_type,
-                person_id=person_id,
-                division=division,
-                event_date=event_date,
-                payload=payload,
-            )
-        )
-    event_id = str(uuid.uuid4())
-    conn.execute(
-        text(
-            "INSERT INTO change_feed (event_id, event_type, person_id, division, event_date, payload,"
-            " recorded_at) VALUES (:eid, :et, :pid, :div, :ed, :payload, :at)"
-        ),
-        {
-            "eid": event_id,
-            "et": event_type,
-            "pid": person_id,
-            "div": division,
-            "ed": dt.date.fromisoformat(event_date) if event_date else None,
-            "payload": json.dumps(payload, ensure_ascii=False),
-            "at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
-        },
-    )
-    return event_id
 
 
 def read_feed(conn: Connection, after: int, limit: int) -> list[dict[str, Any]]:

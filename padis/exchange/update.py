@@ -1,8 +1,9 @@
 """Update service: an agency authoritative for a field changes the register; anyone else raises a conflict.
 
-"One data, one source": a change from the field's authority updates the golden record, its
-provenance and the change feed in one transaction; a change from another agency is stored as an
-open conflict for staff and never overwrites the golden value.
+"One data, one source": each change is recorded by the register as a source record of the agency
+(``padis.register.updates``), so the register's rules decide: the field's authority updates the golden
+record, its provenance and the change feed; a change from another agency becomes an open conflict for
+staff and never overwrites an authoritative value. Golden rebuilds keep the change.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from padis.errors import InputError
-from padis.exchange.sources import authority, person_fields, write_change
+from padis.exchange.sources import authority, person_fields
+from padis.register.updates import FieldUpdate, record_updates
 from padis.security.policy import Grant, PolicyDenied
-from padis.standards.idnumber import check_id, mask_id
+from padis.standards.idnumber import check_id
 
 UPDATABLE = (
     "name",
@@ -31,12 +33,6 @@ UPDATABLE = (
     "residence_division",
     "death_date",
 )
-EVENT_OF_FIELD = {
-    "death_date": "death",
-    "marital_status": "marriage",
-    "residence_division": "move",
-    "registered_division": "hukou_transfer",
-}
 DATE_FIELDS = ("birth_date", "death_date")
 
 
@@ -53,7 +49,7 @@ class Change:
 
 @dataclass(frozen=True)
 class ChangeOutcome:
-    """What became of one change: applied | conflict | unchanged | not_found."""
+    """What became of one change: applied | conflict | stale | unchanged | not_found."""
 
     index: int
     outcome: str
@@ -75,8 +71,14 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def apply_changes(engine: Engine, agency: str, grant: Grant, changes: list[Change]) -> list[ChangeOutcome]:
-    """Apply each change (authoritative) or record a conflict (not authoritative), all in one transaction."""
+def apply_changes(
+    engine: Engine, agency: str, grant: Grant, changes: list[Change], *, client: str | None = None
+) -> list[ChangeOutcome]:
+    """Hand the changes to the register as ``agency``'s claims; say per change what became of it.
+
+    The register applies them as one small batch (``padis.register.updates``): authoritative values
+    become golden (with provenance and a feed event), others open conflicts; a rebuild keeps both.
+    """
     known = person_fields()
     for i, c in enumerate(changes):
         if c.field not in UPDATABLE or c.field not in known:
@@ -88,12 +90,13 @@ def apply_changes(engine: Engine, agency: str, grant: Grant, changes: list[Chang
         if c.field not in grant.fields:
             raise PolicyDenied("field_not_allowed", c.field)
         _value(c.field, c.value)
-    outcomes: list[ChangeOutcome] = []
-    with engine.begin() as conn:
+    outcomes: dict[int, ChangeOutcome] = {}
+    pending: list[tuple[int, FieldUpdate]] = []
+    with engine.connect() as conn:
         for i, c in enumerate(changes):
             check = check_id(c.id_number)
             if not check.valid:
-                outcomes.append(ChangeOutcome(i, "not_found", detail=f"id invalid: {check.error}"))
+                outcomes[i] = ChangeOutcome(i, "not_found", detail=f"id invalid: {check.error}")
                 continue
             row = conn.execute(
                 text(
@@ -103,84 +106,25 @@ def apply_changes(engine: Engine, agency: str, grant: Grant, changes: list[Chang
                 {"i": check.normalized},
             ).first()
             if row is None:
-                outcomes.append(ChangeOutcome(i, "not_found"))
+                outcomes[i] = ChangeOutcome(i, "not_found")
                 continue
             pid, reg_div, res_div, current = int(row[0]), row[1], row[2], row[3]
             if not (grant.covers(reg_div) or grant.covers(res_div)):
                 raise PolicyDenied("division_not_allowed", "person outside the granted divisions")
             cur_text = current.isoformat()[:10] if isinstance(current, dt.date) else current
             if cur_text is not None and str(cur_text) == c.value:
-                outcomes.append(ChangeOutcome(i, "unchanged", pid))
+                outcomes[i] = ChangeOutcome(i, "unchanged", pid)
                 continue
-            if authority(c.field) != agency:
-                golden_agency = conn.execute(
-                    text("SELECT agency FROM person_field WHERE person_id = :p AND field = :f"),
-                    {"p": pid, "f": c.field},
-                ).scalar()
-                conn.execute(
-                    text(
-                        "INSERT INTO conflict (person_id, field, golden_value, golden_agency, other_value,"
-                        " other_agency, record_id, status, created_at) VALUES (:p, :f, :gv, :ga, :ov, :oa,"
-                        " :rid, 'open', :at)"
-                    ),
-                    {
-                        "p": pid,
-                        "f": c.field,
-                        "gv": None if cur_text is None else str(cur_text),
-                        "ga": golden_agency or authority(c.field),
-                        "ov": c.value,
-                        "oa": agency,
-                        "rid": c.record_id,
-                        "at": _now(),
-                    },
-                )
-                outcomes.append(
-                    ChangeOutcome(i, "conflict", pid, detail=f"authority is {authority(c.field)}")
-                )
-                continue
-            sets = {c.field: _value(c.field, c.value), "updated_at": _now()}
-            if c.field == "death_date":
-                sets["status"] = "deceased"
-            assignments = ", ".join(f"{k} = :{k}" for k in sets)
-            conn.execute(
-                text(f"UPDATE person SET {assignments} WHERE person_id = :pid"), {**sets, "pid": pid}
-            )
-            as_of = dt.date.fromisoformat(c.event_date) if c.event_date else dt.date.today()
-            params = {"p": pid, "f": c.field, "v": c.value, "a": agency, "r": c.record_id, "o": as_of}
-            done = conn.execute(
-                text(
-                    "UPDATE person_field SET value = :v, agency = :a, record_id = :r, as_of = :o"
-                    " WHERE person_id = :p AND field = :f"
-                ),
-                params,
-            ).rowcount
-            if not done:
-                conn.execute(
-                    text(
-                        "INSERT INTO person_field (person_id, field, value, agency, record_id, as_of)"
-                        " VALUES (:p, :f, :v, :a, :r, :o)"
-                    ),
-                    params,
-                )
-            division = res_div if c.field != "registered_division" else reg_div
-            if c.field in ("residence_division", "registered_division"):
-                division = c.value
-            event_id = write_change(
-                conn,
-                event_type=EVENT_OF_FIELD.get(c.field, "update"),
-                person_id=pid,
-                division=division,
-                event_date=c.event_date or (c.value if c.field == "death_date" else None),
-                payload={
-                    "field": c.field,
-                    "value": c.value,
-                    "previous": cur_text,
-                    "agency": agency,
-                    "id_number": mask_id(check.normalized),
-                },
-            )
-            outcomes.append(ChangeOutcome(i, "applied", pid, event_id))
-    return outcomes
+            event_date = dt.date.fromisoformat(c.event_date) if c.event_date else None
+            source_key = None if c.record_id is None else str(c.record_id)
+            pending.append((i, FieldUpdate(pid, c.field, c.value, event_date, source_key)))
+    # The register decides: the change becomes a source record of this agency and the person's golden
+    # record is rebuilt by the same rules as collection (authority wins, others become conflicts).
+    results = record_updates(engine, agency, [u for _, u in pending], client=client or agency)
+    for (i, u), r in zip(pending, results, strict=True):
+        detail = "" if r.outcome == "applied" else f"authority is {authority(u.field)}"
+        outcomes[i] = ChangeOutcome(i, r.outcome, r.person_id, r.event_id, detail)
+    return [outcomes[i] for i in range(len(changes))]
 
 
 def changes_from_json(items: list[dict[str, Any]]) -> list[Change]:

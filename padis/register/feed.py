@@ -52,7 +52,10 @@ def _payload_sql(conn: Connection) -> str:
 
 
 def write_batch_events(conn: Connection, batch_id: int, now: dt.datetime) -> int:
-    """Append one event per life-event record of the batch (once per record), in event-date order."""
+    """Append one event per life-event record of the batch (once per record), in event-date order.
+
+    Records of type ``update`` (an agency's field update) make an event only when they won the field.
+    """
     if conn.dialect.name == "postgresql":
         # Writers take turns so that sequence numbers become visible in order: no cursor skips a row.
         conn.exec_driver_sql("LOCK TABLE change_feed IN SHARE ROW EXCLUSIVE MODE")
@@ -66,7 +69,10 @@ def write_batch_events(conn: Connection, batch_id: int, now: dt.datetime) -> int
             "p.residence_division, p.registered_division), "
             f"s.event_date, {_payload_sql(conn)}, :now, s.record_id "
             "FROM source_record s LEFT JOIN person p ON p.person_id = s.person_id "
-            f"WHERE s.batch_id = :b AND s.event_type IN ({types}) "
+            f"WHERE s.batch_id = :b AND (s.event_type IN ({types}) "
+            # A field update (from an agency's API call) is news only when it became the golden value.
+            "OR (s.event_type = 'update' AND EXISTS (SELECT 1 FROM person_field pf "
+            "WHERE pf.record_id = s.record_id AND pf.person_id = s.person_id))) "
             "AND NOT EXISTS (SELECT 1 FROM change_feed f WHERE f.record_id = s.record_id) "
             # Two agencies reporting the same death (say) make one event, not two.
             "AND NOT EXISTS (SELECT 1 FROM change_feed g WHERE g.person_id = s.person_id "
