@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 import click
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
 from padis import __version__
-from padis.domains import DOMAINS
+from padis.domains import domain_modules
 from padis.errors import PadisError
 
 
@@ -38,11 +35,8 @@ app = typer.Typer(
 
 
 def _register_domains() -> None:
-    for domain in DOMAINS:
-        name = f"padis.{domain}.cli"
-        if importlib.util.find_spec(name) is None:
-            continue
-        importlib.import_module(name).register(app)
+    for _domain, module in domain_modules("cli"):
+        module.register(app)
 
 
 @app.command()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import time
 from dataclasses import dataclass, field
@@ -13,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from padis.domains import DOMAINS
+from padis.domains import domain_modules
 
 
 @dataclass
@@ -36,12 +34,7 @@ class DemoContext:
 
 def demo_steps() -> list[tuple[str, Any]]:
     """Every domain's ``demo.demo_step`` in domain order."""
-    steps = []
-    for domain in DOMAINS:
-        name = f"padis.{domain}.demo"
-        if importlib.util.find_spec(name) is not None:
-            steps.append((domain, importlib.import_module(name).demo_step))
-    return steps
+    return [(domain, module.demo_step) for domain, module in domain_modules("demo")]
 
 
 def run_demo(workdir: str, persons: int, open_browser: bool = False) -> int:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +15,7 @@ from padis.api import errors, routes_audit, routes_auth, routes_exchange, routes
 from padis.api.limits import DEFAULT_MAX_BODY, BodyLimit
 from padis.api.login import router as login_router
 from padis.api.workers import DeliveryWorker
-from padis.domains import DOMAINS
+from padis.domains import domain_modules
 from padis.security.audit import AuditLog
 from padis.security.ratelimit import RateLimiter
 from padis.store.engine import get_engine, make_engine
@@ -33,14 +31,11 @@ def _max_upload() -> int:
 
 def _include_views(app: FastAPI) -> list[str]:
     found = []
-    for domain in DOMAINS:
-        name = f"padis.{domain}.views"
-        if importlib.util.find_spec(name) is None:
-            continue
-        router = getattr(importlib.import_module(name), "router", None)
+    for _domain, module in domain_modules("views"):
+        router = getattr(module, "router", None)
         if isinstance(router, APIRouter):
             app.include_router(router)
-            found.append(name)
+            found.append(module.__name__)
     return found
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 
 from alembic import command
@@ -13,7 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 import padis
-from padis.domains import DOMAINS
+from padis.domains import DOMAINS, domain_modules
 
 PACKAGE_DIR = Path(padis.__file__).parent
 
@@ -25,10 +23,8 @@ def migration_dirs() -> list[Path]:
 
 def import_models() -> None:
     """Import every domain's ``models`` module so ``Base.metadata`` holds all tables."""
-    for domain in DOMAINS:
-        name = f"padis.{domain}.models"
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
+    # importing is the point: each models module adds its tables to Base.metadata
+    list(domain_modules("models"))
 
 
 def alembic_config(engine: Engine) -> Config:
