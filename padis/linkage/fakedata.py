@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from padis.linkage.normalize import id_check_char
+from padis.standards.idnumber import complete_ids
 
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任"
@@ -104,7 +104,7 @@ def persons(n: int, seed: int = 1) -> pl.DataFrame:
     )
     seq = pl.Series(seq2).cast(pl.Utf8).str.zfill(2) + pl.Series(sex).replace({"1": "1", "2": "2"})
     body = frame["division"] + frame["birth_date"].str.replace_all("-", "") + seq
-    ids = pl.select(body + id_check_char(pl.lit(body))).to_series()
+    ids = complete_ids(body)
     return frame.with_columns(
         ids.alias("id_number"),
         (frame["division"].str.slice(0, 4) + "市" + frame["street"].cast(pl.Utf8) + "号").alias("address"),

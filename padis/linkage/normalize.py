@@ -10,6 +10,8 @@ from functools import lru_cache
 
 import polars as pl
 
+from padis.standards.idnumber import check_ids, normalize_ids
+
 # Surnames whose reading as a surname differs from pypinyin's common reading, and compound surnames.
 SURNAME_READINGS: dict[str, str] = {
     "单": "shan",
@@ -88,9 +90,6 @@ SURNAME_READINGS: dict[str, str] = {
     "左丘": "zuoqiu",
 }
 COMPOUND_SURNAMES: frozenset[str] = frozenset(k for k in SURNAME_READINGS if len(k) == 2)
-
-_ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-_ID_CHECK = "10X98765432"
 
 
 @lru_cache(maxsize=1)
@@ -186,53 +185,49 @@ def name_features(names: pl.Series) -> pl.DataFrame:
     )
 
 
-def id_check_char(body17: pl.Expr) -> pl.Expr:
-    """GB 11643 check character of a 17-digit body (ISO 7064 MOD 11-2); null if the body is not digits."""
-    total = pl.sum_horizontal(
-        [body17.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_ID_WEIGHTS)]
-    )
-    digits_ok = body17.str.contains(r"^\d{17}$")
-    return pl.when(digits_ok).then(pl.lit(_ID_CHECK).str.slice((total % 11).cast(pl.Int64), 1))
+# For linking, a number whose check character and birth date hold is a strong identifier even when
+# its region code is missing from the division table (codes older than the table, test data).
+_LINKABLE_ERRORS = ("future_birth_date", "unknown_region")
+
+
+def _linkable(checks: pl.DataFrame) -> pl.Series:
+    """Valid, or failing only on the region table / today's date (structure and checksum right)."""
+    return checks["valid"] | checks["error"].is_in(_LINKABLE_ERRORS).fill_null(False)
 
 
 def id_features(values: pl.Series) -> pl.DataFrame:
-    """ID features: 18-digit form (15 → 18), body without check char, validity, original length."""
+    """ID features: 18-digit form (15 → 18), body without check char, validity, original length.
+
+    The checks and the 15 → 18 conversion are ``padis.standards.idnumber``'s (one implementation); the
+    18-digit form is kept for invalid numbers too, so a mistyped digit still compares as near.
+    """
     raw = values.cast(pl.Utf8).str.replace_all(r"[\s-]", "").str.to_uppercase()
-    frame = pl.DataFrame({"raw": raw}).with_columns(
-        pl.when(pl.col("raw") == "").then(None).otherwise(pl.col("raw")).alias("raw")
+    raw = pl.select(pl.when(raw != "").then(raw)).to_series().rename("raw")
+    length = raw.str.len_chars()
+    is15 = raw.str.contains(r"^\d{15}$").fill_null(False)
+    frame = pl.DataFrame(
+        {
+            "raw": raw,
+            "work": normalize_ids(raw),
+            "valid": _linkable(check_ids(raw)),
+            "len": length.cast(pl.Int32),
+            "is15": is15,
+        }
     )
-    is15 = pl.col("raw").str.contains(r"^\d{15}$")
-    body = (
-        pl.when(is15)
-        .then(pl.col("raw").str.slice(0, 6) + pl.lit("19") + pl.col("raw").str.slice(6, 9))
-        .when(pl.col("raw").str.len_chars() == 18)
-        .then(pl.col("raw").str.slice(0, 17))
-    )
-    frame = frame.with_columns(body.alias("id17"), pl.col("raw").str.len_chars().alias("len"))
-    frame = frame.with_columns(id_check_char(pl.col("id17")).alias("_cc"))
     frame = frame.with_columns(
-        pl.when(is15)
-        .then(pl.col("id17") + pl.col("_cc"))
+        pl.when(pl.col("is15"))
+        .then(pl.col("work"))
         .when(pl.col("len") == 18)
         .then(pl.col("raw"))
         .alias("id18")
-    ).with_columns(
-        (
-            pl.col("id17").str.contains(r"^\d{17}$").fill_null(False)
-            & (pl.col("id18").str.slice(17, 1) == pl.col("_cc")).fill_null(False)
-            & pl.col("id17")
-            .str.slice(6, 8)
-            .str.to_date("%Y%m%d", strict=False)
-            .is_not_null()
-            .fill_null(False)
-        ).alias("valid")
-    )
+    ).with_columns(pl.col("id18").str.head(17).alias("id17"))
+    digits = pl.col("id17").str.contains(r"^\d{17}$")
     return frame.select(
         "id18",
         "id17",
-        "valid",
-        pl.col("len").cast(pl.Int32).alias("len"),
-        pl.when(pl.col("id17").str.contains(r"^\d{17}$"))
+        pl.col("valid").fill_null(False),
+        "len",
+        pl.when(digits)
         .then(
             pl.col("id17").str.slice(6, 4)
             + "-"

@@ -288,6 +288,30 @@ def check_ids(
     )  # type: ignore[arg-type]
 
 
+def normalize_ids(values: pl.Series | pa.Array | pa.ChunkedArray | Iterable[str | None]) -> pl.Series:
+    """Columnar 18-digit form of every number (valid or not): stripped, 15 → 18 digits, ``x`` → ``X``.
+
+    Unlike ``check_ids(...)["normalized"]`` this keeps invalid numbers (a typo'd digit still links);
+    values of the wrong length or characters come back stripped but otherwise as given.
+    """
+    frame = pl.DataFrame(_as_series(values)).with_columns(_t=pl.col("input").str.strip_chars())
+    frame = frame.with_columns(
+        _len=pl.col("_t").str.len_chars().fill_null(0), _chars_ok=pl.col("_t").str.contains(_CHARS_RE)
+    )
+    return _work_column(frame).rename("normalized")
+
+
+def complete_ids(bodies: pl.Series) -> pl.Series:
+    """Columnar :func:`check_char`: 17-digit bodies with their check character appended (else null)."""
+    body = pl.col("b")
+    value = _check_char_expr(body.str.to_integer(base=13, strict=False))
+    digit = pl.when(value == 10).then(pl.lit("X")).otherwise(value.cast(pl.String))
+    out = pl.DataFrame({"b": bodies.cast(pl.String)}).select(
+        pl.when(body.str.contains(r"^[0-9]{17}$")).then(body + digit).alias("id_number")
+    )
+    return out.to_series()
+
+
 def _work_column(frame: pl.DataFrame) -> pl.Series:
     """The stripped numbers with 15-digit ones converted to 18 and a lower-case ``x`` upper-cased.
 

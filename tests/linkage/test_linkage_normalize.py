@@ -73,3 +73,13 @@ def test_division_hierarchy_codes() -> None:
     f = normalize.division_features(pl.Series(["110105", "bad", None]))
     assert f.row(0)[1:] == ("110100", "110000")
     assert f.row(1) == (None, None, None)
+
+
+def test_id_features_use_the_standard_checks() -> None:
+    from padis.standards.idnumber import complete_ids
+
+    unknown_region = complete_ids(pl.Series(["99990019800101001"]))[0]
+    f = normalize.id_features(pl.Series(["11010519491231002x", unknown_region, "110105 1949 1231 002X"]))
+    assert f["id18"].to_list() == ["11010519491231002X", unknown_region, "11010519491231002X"]
+    # Check character right, region code not in the table: still a linkable identifier.
+    assert f["valid"].to_list() == [True, True, True]
