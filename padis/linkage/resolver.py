@@ -108,8 +108,11 @@ class SplinkResolver:
             .agg(pl.col("person_id").mode().min().alias("person_id"))
         )
         second = related.join(by_number, on="id18", how="inner").select("record_id", "person_id")
-        return pl.concat([direct, second]).select(
-            pl.col("record_id").cast(pl.Int64), pl.col("person_id").cast(pl.Int64)
+        # One answer per record, even if a record id reappears (a register rebuilt from scratch).
+        return (
+            pl.concat([direct, second])
+            .select(pl.col("record_id").cast(pl.Int64), pl.col("person_id").cast(pl.Int64))
+            .unique("record_id", keep="first", maintain_order=True)
         )
 
 

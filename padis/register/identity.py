@@ -2,19 +2,31 @@
 
 A resolver takes a frame of source records (at least ``record_id`` and ``id_number``; the register
 passes the person-level columns too) and returns ``record_id, person_id`` for the records it can place.
-The default joins on a valid 18-digit identity number: each distinct number is a key in
-``person_key`` and gets a person id once, forever. ``padis.linkage`` plugs a Splink resolver in with
-:func:`set_resolver`; nothing else in the register changes.
+``IdNumberResolver`` joins on a valid 18-digit identity number: each distinct number is a key in
+``person_key`` and gets a person id once, forever. ``padis.linkage.resolver.SplinkResolver`` links
+records probabilistically (typos, 15-digit numbers, missing numbers) against its state folder.
+
+Which one the register uses (:func:`get_resolver`): one plugged in with :func:`set_resolver`, else the
+environment variable ``PADIS_RESOLVER``: ``splink`` or ``id_number``. Unset, the register uses Splink
+when a linked register exists (``<PADIS_HOME>/linkage/register``, made by ``padis link register`` or
+the demo's linkage step) and the identity number otherwise: Splink cannot place records before it has
+a trained model, and a fresh installation should not pay for training on its first small batch.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import polars as pl
 from sqlalchemy import Engine
 
+from padis.errors import InputError
 from padis.store.bulk import bulk_session
+
+RESOLVER_ENV = "PADIS_RESOLVER"
+RESOLVERS: tuple[str, ...] = ("splink", "id_number")
 
 RESOLVE_COLUMNS: tuple[str, ...] = (
     "record_id",
@@ -68,16 +80,41 @@ class IdNumberResolver:
         return keyed.join(known, on="key", how="inner").select("record_id", "person_id")
 
 
-_resolver: PersonResolver = IdNumberResolver()
+_resolver: PersonResolver | None = None
+
+
+def linkage_folder() -> Path:
+    """Where the Splink resolver keeps its linked register (model, records, person ids)."""
+    from padis.settings import get_settings
+
+    return get_settings().home / "linkage" / "register"
+
+
+def resolver_choice() -> str:
+    """``splink`` or ``id_number``: ``PADIS_RESOLVER``, else Splink once a linked register exists."""
+    chosen = os.environ.get(RESOLVER_ENV, "").strip().lower()
+    if chosen:
+        if chosen not in RESOLVERS:
+            raise InputError(
+                f"unknown resolver {chosen!r}", where=RESOLVER_ENV, why="use " + " or ".join(RESOLVERS)
+            )
+        return chosen
+    return "splink" if (linkage_folder() / "records.parquet").is_file() else "id_number"
 
 
 def get_resolver() -> PersonResolver:
-    """The resolver the register uses now."""
-    return _resolver
+    """The resolver the register uses now (see the module docstring for the choice)."""
+    if _resolver is not None:
+        return _resolver
+    if resolver_choice() == "splink":
+        from padis.linkage.resolver import SplinkResolver
+
+        return SplinkResolver(linkage_folder())
+    return IdNumberResolver()
 
 
-def set_resolver(resolver: PersonResolver) -> PersonResolver:
-    """Plug in another resolver (e.g. ``padis.linkage``'s); returns the previous one."""
+def set_resolver(resolver: PersonResolver | None) -> PersonResolver | None:
+    """Plug in another resolver (``None``: back to the configured choice); returns the previous one."""
     global _resolver
     previous, _resolver = _resolver, resolver
     return previous
