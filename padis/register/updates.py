@@ -219,10 +219,12 @@ def _outcomes(engine: Engine, updates: list[FieldUpdate], record_ids: list[int])
         golden = {
             (int(r[0]), r[1]): int(r[2]) if r[2] is not None else None
             for r in conn.execute(
-                text("SELECT person_id, field, record_id FROM person_field WHERE record_id IN :r").bindparams(
-                    _expanding("r")
-                ),
-                {"r": record_ids},
+                # (field, person_id) is the key: probe it rather than scan for the record ids.
+                text(
+                    "SELECT person_id, field, record_id FROM person_field "
+                    "WHERE field IN :f AND person_id IN :p"
+                ).bindparams(_expanding("f"), _expanding("p")),
+                {"f": sorted({u.field for u in updates}), "p": pids},
             )
         }
         conflicts = {
