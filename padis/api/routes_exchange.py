@@ -108,7 +108,11 @@ def push_updates(request: Request, body: ChangesIn, principal: Principal = Depen
     grant = grant_for(request, principal, "update", fields=fields)
     agency = principal.agency or "staff"
     outcomes = apply_changes(
-        request.app.state.engine, agency, grant, changes_from_json([c.model_dump() for c in body.changes])
+        request.app.state.engine,
+        agency,
+        grant,
+        changes_from_json([c.model_dump() for c in body.changes]),
+        client=f"{principal.kind}:{principal.name}",
     )
     ids = [o.person_id for o in outcomes if o.person_id is not None]
     audit(request, "update", {"changes": len(outcomes), "summary": summary(outcomes)}, ids, "ok")
