@@ -69,6 +69,8 @@ class SourceRecord(Base):
     __table_args__ = (
         Index("ix_source_record_batch_id", "batch_id"),
         Index("ix_source_record_person_id", "person_id"),
+        # The register looks up second parties (spouse, mother) of every record in scope.
+        Index("ix_source_record_related_person_id", "related_person_id"),
     )
 
     record_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

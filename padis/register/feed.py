@@ -71,7 +71,7 @@ def write_batch_events(conn: Connection, batch_id: int, now: dt.datetime) -> int
             "FROM source_record s LEFT JOIN person p ON p.person_id = s.person_id "
             f"WHERE s.batch_id = :b AND (s.event_type IN ({types}) "
             # A field update (from an agency's API call) is news only when it became the golden value.
-            "OR (s.event_type = 'update' AND EXISTS (SELECT 1 FROM person_field pf "
+            "OR (COALESCE(s.event_type, '') = 'update' AND EXISTS (SELECT 1 FROM person_field pf "
             "WHERE pf.record_id = s.record_id AND pf.person_id = s.person_id))) "
             "AND NOT EXISTS (SELECT 1 FROM change_feed f WHERE f.record_id = s.record_id) "
             # Two agencies reporting the same death (say) make one event, not two.

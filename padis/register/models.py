@@ -49,6 +49,8 @@ class PersonField(Base):
     """Where one golden field came from: agency, source record and the date it speaks for."""
 
     __tablename__ = "person_field"
+    # The change feed asks "did this record win a field?" by record_id.
+    __table_args__ = (Index("ix_person_field_record_id", "record_id"),)
 
     # Key order (field, person_id): a rebuild appends field by field in person order, and a person's
     # lookup probes one key per golden field.
