@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Protocol
 
 import polars as pl
@@ -43,11 +41,6 @@ class DuckDBBackend:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        # results are regrouped or sorted later anyway; keeping row order only serialises the pipelines
-        self.con.execute("SET preserve_insertion_order = false")
-        # a second connection to the same in-memory database runs independent statements concurrently
-        # (DuckDB releases the GIL, and one statement alone leaves the cores partly idle)
-        self._side = self.con.cursor()
         self._frames: dict[str, object] = {}
 
     def register(self, name: str, frame: pl.DataFrame) -> None:
@@ -57,48 +50,17 @@ class DuckDBBackend:
         arrow = frame.to_arrow(compat_level=pl.CompatLevel.newest())
         self._frames[name] = arrow
         self.con.register(name, arrow)
-        self._side.register(name, arrow)
 
     def materialize(self, name: str, sql: str) -> None:
-        """Create a table from ``sql`` (a plain table, so both connections see it)."""
-        self._create(self.con, name, sql)
-
-    @staticmethod
-    def _create(con, name: str, sql: str) -> None:  # type: ignore[no-untyped-def]
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
-
-    def materialize_all(self, tables: dict[str, str]) -> None:
-        """Create every table of ``tables``, running those that do not depend on each other concurrently."""
-        deps = {name: {o for o in tables if o != name and re.search(rf"\b{o}\b", sql)}
-                for name, sql in tables.items()}
-        done: set[str] = set()
-        pending = dict(tables)
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            running: dict[str, object] = {}
-            cons = [self.con, self._side]
-            free = list(cons)
-            while pending or running:
-                ready = [n for n in pending if deps[n] <= done]
-                while ready and free:
-                    name = ready.pop(0)
-                    con = free.pop()
-                    running[name] = (pool.submit(self._create, con, name, pending.pop(name)), con)
-                if not running:
-                    raise RuntimeError(f"circular table dependencies: {sorted(pending)}")
-                finished, _ = wait([f for f, _ in running.values()], return_when=FIRST_COMPLETED)
-                for name in [n for n, (f, _) in running.items() if f in finished]:
-                    fut, con = running.pop(name)
-                    fut.result()
-                    done.add(name)
-                    free.append(con)
+        """Create a temporary table from ``sql``."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
 
     def query(self, sql: str) -> pl.DataFrame:
         """Run ``sql`` and return a Polars frame."""
         return pl.from_arrow(self.con.sql(sql).to_arrow_table())  # type: ignore[return-value]
 
     def close(self) -> None:
-        """Close the connections."""
-        self._side.close()
+        """Close the connection."""
         self.con.close()
 
 

@@ -380,12 +380,8 @@ class IndicatorEngine:
         self.backend.register("s_periods", _periods_frame(periods))
         terms = sorted({t for d in self.definitions for t in d.numerator + (d.denominator or [])}, key=repr)
         _, self._where_is = pop_measure_sql(terms, periods)
-        tables = cube_sql(periods, terms)
-        if hasattr(self.backend, "materialize_all"):
-            self.backend.materialize_all(tables)
-        else:
-            for name, sql in tables.items():
-                self.backend.materialize(name, sql)
+        for name, sql in cube_sql(periods, terms).items():
+            self.backend.materialize(name, sql)
         self._periods = codes
 
     def compute(self, periods: list[Period] | str, *, level: str = "county", division: str | None = None,
