@@ -1,20 +1,20 @@
-"""What exchange needs from other packages (dictionary, divisions, files, register), with small fallbacks.
-
-Each function prefers the owning package's public function; the fallback below it only runs while that
-package is not there yet, and follows docs/contracts.md.
-"""
+"""What exchange needs from other packages (dictionary, divisions, files, register), in one place."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import importlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
+
+from padis import fileio
+from padis.register import feed
+from padis.standards.dictionary import get_dictionary, mask_frame
 
 LEVELS = ("public", "internal", "sensitive", "secret")
 # Person columns of the golden record (contracts.md, Register); the order of query output.
@@ -32,21 +32,6 @@ PERSON_FIELDS = (
     "death_date",
     "status",
 )
-_FALLBACK_FIELDS: dict[str, tuple[str, str, str]] = {
-    # field: (label, sensitivity, authoritative agency)
-    "id_number": ("公民身份号码", "secret", "public_security"),
-    "name": ("姓名", "sensitive", "public_security"),
-    "sex": ("性别", "internal", "public_security"),
-    "birth_date": ("出生日期", "sensitive", "public_security"),
-    "ethnicity": ("民族", "internal", "public_security"),
-    "education": ("学历", "internal", "education"),
-    "marital_status": ("婚姻状况", "internal", "civil_affairs"),
-    "hukou_type": ("户口性质", "internal", "public_security"),
-    "registered_division": ("户籍地", "internal", "public_security"),
-    "residence_division": ("现住地", "internal", "public_security"),
-    "death_date": ("死亡日期", "internal", "civil_affairs"),
-    "status": ("人员状态", "internal", "public_security"),
-}
 
 
 @dataclass(frozen=True)
@@ -59,33 +44,17 @@ class FieldInfo:
     authority: str
 
 
-def _optional(module: str) -> Any | None:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
-
-
 @lru_cache(maxsize=1)
 def person_fields() -> dict[str, FieldInfo]:
-    """The person fields exchange serves, from the data dictionary (fallback: a built-in table)."""
-    mod = _optional("padis.standards.dictionary")
-    out: dict[str, FieldInfo] = {}
-    if mod is not None and hasattr(mod, "get_dictionary"):
-        dictionary = mod.get_dictionary()
-        record = dictionary.records.get("person")
-        if record is not None:
-            for f in record.fields:
-                if f.name not in PERSON_FIELDS:
-                    continue
-                try:
-                    authority = dictionary.authority(f.name) or f.authority or ""
-                except Exception:  # noqa: BLE001 - a field without an authority in a half-built dictionary
-                    authority = f.authority or ""
-                out[f.name] = FieldInfo(f.name, f.label, f.sensitivity or "internal", authority)
-    for name, (label, sens, auth) in _FALLBACK_FIELDS.items():
-        out.setdefault(name, FieldInfo(name, label, sens, auth))
-    return {name: out[name] for name in PERSON_FIELDS if name in out}
+    """The person fields exchange serves, from the data dictionary, in query-output order."""
+    dictionary = get_dictionary()
+    record = dictionary.records["person"]
+    out = {
+        f.name: FieldInfo(f.name, f.label, f.sensitivity, dictionary.authority(f.name) or f.authority)
+        for f in record.fields
+        if f.name in PERSON_FIELDS
+    }
+    return {name: out[name] for name in PERSON_FIELDS}
 
 
 def authority(field: str) -> str:
@@ -99,45 +68,14 @@ def level(name: str | None) -> int:
     return LEVELS.index(name) if name in LEVELS else len(LEVELS) - 1
 
 
-def _fallback_mask(field: str, value: str) -> str:
-    if field == "id_number":
-        from padis.standards.idnumber import mask_id
-
-        return mask_id(value)
-    if field == "name":
-        return value[:1] + "*" * max(len(value) - 1, 1)
-    if field in ("birth_date", "death_date"):
-        return value[:4] + "-**-**"
-    return "***"
-
-
 def mask_value(field: str, value: Any, clearance: str) -> Any:
-    """``value`` as a user of ``clearance`` may see it (dictionary rule; fallback keeps shape, e.g. 张*)."""
-    if value is None:
-        return None
-    mod = _optional("padis.standards.dictionary")
-    if mod is not None and hasattr(mod, "get_dictionary"):
-        dictionary = mod.get_dictionary()
-        if hasattr(dictionary, "mask_value"):
-            return dictionary.mask_value(field, value, clearance)
-    info = person_fields().get(field)
-    if info is None or level(clearance) >= level(info.sensitivity):
-        return value
-    return _fallback_mask(field, str(value))
+    """``value`` as a user of ``clearance`` may see it (the dictionary's masking rule, e.g. 张*)."""
+    return None if value is None else get_dictionary().mask_value(field, value, clearance)
 
 
 def mask_columns(frame: pl.DataFrame, fields: list[str], clearance: str) -> pl.DataFrame:
-    """Mask the person-field columns of ``frame`` for ``clearance`` (columnar via the dictionary)."""
-    mod = _optional("padis.standards.dictionary")
-    if mod is not None and hasattr(mod, "mask_frame"):
-        masked = mod.mask_frame("person", frame.select(fields), clearance)
-        return frame.with_columns(masked)
-    return frame.with_columns(
-        [
-            pl.col(f).map_elements(lambda v, f=f: mask_value(f, v, clearance), return_dtype=pl.String)
-            for f in fields
-        ]
-    )
+    """Mask the person-field columns of ``frame`` for ``clearance`` (columnar, through the dictionary)."""
+    return frame.with_columns(mask_frame("person", frame.select(fields), clearance))
 
 
 @lru_cache(maxsize=4096)
@@ -177,40 +115,8 @@ def in_scope_expr(column: str, scopes: list[str] | None) -> pl.Expr:
 
 
 def read_table(path: Path) -> pl.DataFrame:
-    """Read an uploaded CSV/XLSX/JSON file as all-text columns (padis.fileio; fallback by suffix)."""
-    from padis.errors import InputError
-
-    mod = _optional("padis.fileio")
-    if mod is not None and hasattr(mod, "read_table"):
-        return mod.read_table(path).frame
-    suffix = path.suffix.lower()
-    if not path.exists() or path.stat().st_size == 0:
-        raise InputError("file is missing or empty", where=str(path.name), why="nothing to read")
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            frame = _read_xlsx(path)
-        elif suffix in (".json", ".jsonl", ".ndjson"):
-            raw = path.read_bytes().lstrip()
-            frame = pl.read_json(path) if raw[:1] == b"[" else pl.read_ndjson(path)
-            frame = frame.cast(pl.String)
-        else:
-            frame = pl.read_csv(path, infer_schema=False, encoding="utf8")
-    except Exception as exc:  # noqa: BLE001 - every parser error is a bad file to the user
-        raise InputError("file cannot be read", where=str(path.name), why=type(exc).__name__) from exc
-    return frame.with_row_index("_row", offset=1).with_columns(pl.col("_row").cast(pl.Int64))
-
-
-def _read_xlsx(path: Path) -> pl.DataFrame:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = wb.worksheets[0].iter_rows(values_only=True)
-        header = [str(h) if h is not None else f"column_{i + 1}" for i, h in enumerate(next(rows, ()))]
-        data = [["" if v is None else str(v) for v in r[: len(header)]] for r in rows]
-    finally:
-        wb.close()
-    return pl.DataFrame(data, schema=dict.fromkeys(header, pl.String), orient="row")
+    """Read an uploaded CSV/XLSX/JSON file as all-text columns (``padis.fileio``)."""
+    return fileio.read_table(path).frame
 
 
 def write_xlsx(frame: pl.DataFrame, path: Path, sheet: str = "result") -> Path:
@@ -303,20 +209,8 @@ def now_iso() -> str:
 
 
 def read_feed(conn: Connection, after: int, limit: int) -> list[dict[str, Any]]:
-    """Change-feed events with ``seq > after`` in seq order (the register's ``read_feed`` when present)."""
-    mod = _optional("padis.register.feed")
-    if mod is not None and hasattr(mod, "read_feed"):
-        import dataclasses
-
-        return [dataclasses.asdict(e) for e in mod.read_feed(conn, after_seq=after, limit=limit)]
-    result = conn.execute(
-        text(
-            "SELECT seq, event_id, event_type, person_id, division, event_date, payload, recorded_at"
-            " FROM change_feed WHERE seq > :after ORDER BY seq LIMIT :limit"
-        ),
-        {"after": after, "limit": limit},
-    )
-    return [dict(r._mapping) for r in result]
+    """Change-feed events with ``seq > after`` in seq order, as dicts (the register's ``read_feed``)."""
+    return [dataclasses.asdict(e) for e in feed.read_feed(conn, after_seq=after, limit=limit)]
 
 
 def person_table_exists(engine: Engine) -> bool:

@@ -12,19 +12,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 
 import padis
+from padis.security.deps import require_staff
 from padis.stats import cache as stats_cache
 from padis.stats.divisions import ALL, LEVELS, child_level, division_name, level_of
 from padis.stats.indicators import TOTAL, standard_definitions
 
-try:
-    from padis.security.deps import require_staff
-
-    _staff = [Depends(require_staff())]
-except ImportError:  # security package absent: pages are open (tests, stand-alone use)
-    _staff = []
-
 TEMPLATES = Jinja2Templates(directory=str(Path(padis.__file__).parent / "web" / "templates"))
-router = APIRouter(prefix="/stats", dependencies=_staff, include_in_schema=False)
+router = APIRouter(prefix="/stats", dependencies=[Depends(require_staff())], include_in_schema=False)
 TABLE_COLUMNS = ("POP", "CBR", "CDR", "NGR", "SRB", "TFR", "CPR", "FLOAT_IN", "FLOAT_OUT", "REWARD",
                  "SPECIAL")
 RANKABLE = ("CBR", "CDR", "NGR", "SRB", "TFR", "GFR", "CPR", "POP", "FLOAT_IN", "FLOAT_OUT")
