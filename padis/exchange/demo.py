@@ -12,9 +12,8 @@ from padis.demo import DemoContext
 
 
 def _ensure_persons(ctx: DemoContext, engine) -> int:  # type: ignore[no-untyped-def]
-    from padis.exchange.seed import ensure_register_tables, seed_persons
+    from padis.exchange.seed import seed_persons
 
-    ensure_register_tables(engine)
     with engine.connect() as conn:
         n = int(conn.execute(text("SELECT COUNT(*) FROM person")).scalar_one())
     if n:

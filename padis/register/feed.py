@@ -51,6 +51,12 @@ def _payload_sql(conn: Connection) -> str:
     return f"json_object({pairs})"
 
 
+def _record_columns(alias: str) -> str:
+    from padis.register.golden import GOLDEN_FIELDS, record_column
+
+    return ", ".join(f"{alias}.{record_column(f)}" for f in GOLDEN_FIELDS)
+
+
 def write_batch_events(conn: Connection, batch_id: int, now: dt.datetime) -> int:
     """Append one event per life-event record of the batch (once per record), in event-date order.
 
@@ -71,8 +77,8 @@ def write_batch_events(conn: Connection, batch_id: int, now: dt.datetime) -> int
             "FROM source_record s LEFT JOIN person p ON p.person_id = s.person_id "
             f"WHERE s.batch_id = :b AND (s.event_type IN ({types}) "
             # A field update (from an agency's API call) is news only when it became the golden value.
-            "OR (COALESCE(s.event_type, '') = 'update' AND EXISTS (SELECT 1 FROM person_field pf "
-            "WHERE pf.record_id = s.record_id AND pf.person_id = s.person_id))) "
+            "OR (COALESCE(s.event_type, '') = 'update' AND EXISTS (SELECT 1 FROM person w "
+            f"WHERE w.person_id = s.person_id AND s.record_id IN ({_record_columns('w')})))) "
             "AND NOT EXISTS (SELECT 1 FROM change_feed f WHERE f.record_id = s.record_id) "
             # Two agencies reporting the same death (say) make one event, not two.
             "AND NOT EXISTS (SELECT 1 FROM change_feed g WHERE g.person_id = s.person_id "

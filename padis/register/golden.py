@@ -4,16 +4,19 @@ Rule for each person-level field ("one data, one source", 一数一源):
 1. a value staff accepted from the conflict queue wins;
 2. else the field's authoritative agency (from the data dictionary), its most recent value;
 3. else the agency first in ``AGENCY_PRECEDENCE``, its most recent value;
-"most recent" = latest ``event_date`` (the date the record speaks for; receipt date when it has none),
-then latest receipt, then highest record id. A claim from another agency that disagrees with the
+"most recent" = latest ``event_date`` (the date the record speaks for; its receipt date when it has
+none), then latest arrival (highest record id). A claim from another agency that disagrees with the
 chosen value becomes one open conflict per person, field and value — never an overwrite.
+
+Each golden field keeps its provenance as the id of the record it came from (``person.<field>_record``);
+the agency and date come from that record (view ``person_field``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from padis.collect.models import DATE_COLUMNS, PERSON_COLUMNS
 from padis.standards.dictionary import get_dictionary
@@ -31,163 +34,158 @@ AGENCY_PRECEDENCE: tuple[str, ...] = (
 )
 GOLDEN_FIELDS: tuple[str, ...] = PERSON_COLUMNS
 
+# A claim's sort key packs (rank, as-of day, record id) into one 63-bit integer, so the best claim
+# per person and field is a plain MAX (integer, not string, comparisons) and carries its record id:
+# bits 57-62: 16 - rank (rank 1 = best); bits 40-56: days since 1800-01-01; bits 0-39: record id.
+RECORD_BITS = 40
+DAY_BITS = 17
+RANK_SHIFT = RECORD_BITS + DAY_BITS
+RECORD_MASK = (1 << RECORD_BITS) - 1
+MAX_DAY = (1 << DAY_BITS) - 1
+EPOCH = "1800-01-01"
+
 
 def authority(field: str) -> str:
     """The authoritative agency of a golden field."""
     return get_dictionary().authority(field)
 
 
-class _FirstFieldOf(dict):  # type: ignore[type-arg]
-    """Authority -> one golden field it is authoritative for (ranks depend only on the authority)."""
-
-    def __missing__(self, agency: str) -> str:
-        return next(f for f in GOLDEN_FIELDS if authority(f) == agency)
-
-
-GOLDEN_FIELDS_BY_AUTH = _FirstFieldOf()
+def record_column(field: str) -> str:
+    """The ``person`` column holding the id of the source record a golden field came from."""
+    return f"{field}_record"
 
 
 def _text(conn: Connection, col: str) -> str:
     return f"CAST({col} AS TEXT)" if conn.dialect.name == "postgresql" else col
 
 
-def _as_date(conn: Connection, expr: str) -> str:
-    return f"CAST({expr} AS DATE)" if conn.dialect.name == "postgresql" else f"DATE({expr})"
+def _order(field: str) -> list[str]:
+    return [authority(field)] + [a for a in AGENCY_PRECEDENCE if a != authority(field)]
 
 
 def _rank(field: str) -> str:
-    order = [authority(field)] + [a for a in AGENCY_PRECEDENCE if a != authority(field)]
+    order = _order(field)
     whens = " ".join(f"WHEN '{a}' THEN {i + 1}" for i, a in enumerate(order))
     return f"CASE agency {whens} ELSE {len(order) + 1} END"
 
 
+def _days(conn: Connection) -> str:
+    """Days from the epoch to the claim's as-of date (event date, else receipt date), clamped."""
+    if conn.dialect.name == "postgresql":
+        days = f"(COALESCE(event_date, CAST(received_at AS DATE)) - DATE '{EPOCH}')"
+        return f"GREATEST(0, LEAST({MAX_DAY}, {days}))"
+    days = f"CAST(COALESCE(julianday(event_date), julianday(received_at)) - julianday('{EPOCH}') AS INTEGER)"
+    return f"MAX(0, MIN({MAX_DAY}, {days}))"
+
+
+def _key(conn: Connection, field: str) -> str:
+    """The packed sort key of a claim on ``field`` (depends on the field only through its authority)."""
+    return (
+        f"(CAST(16 - {_rank(field)} AS BIGINT) * {1 << RANK_SHIFT} "
+        f"+ CAST({_days(conn)} AS BIGINT) * {1 << RECORD_BITS} + record_id)"
+    )
+
+
 def _field_claims(conn: Connection, field: str, scope: str) -> str:
     """The claims on one field: each record's typed column (and a marriage's second party)."""
-    as_of = f"COALESCE(event_date, {_as_date(conn, 'received_at')})"
     sql = (
-        f"SELECT person_id, {_text(conn, field)} AS value, agency, record_id, {as_of} AS as_of, received_at, "
-        f"{_rank(field)} AS pri FROM source_record WHERE person_id IS NOT NULL AND {field} IS NOT NULL"
-        + scope.format(col="person_id")
+        f"SELECT person_id, {_text(conn, field)} AS value, agency, record_id FROM source_record "
+        f"WHERE person_id IS NOT NULL AND {field} IS NOT NULL" + scope.format(col="person_id")
     )
     if field == "marital_status":
         # Both parties of a marriage registration get its marital status.
         sql += (
-            f" UNION ALL SELECT related_person_id, marital_status, agency, record_id, {as_of}, received_at, "
-            f"{_rank(field)} FROM source_record WHERE record_type = 'marriage' "
-            "AND related_person_id IS NOT NULL AND marital_status IS NOT NULL"
+            " UNION ALL SELECT related_person_id, marital_status, agency, record_id FROM source_record "
+            "WHERE record_type = 'marriage' AND related_person_id IS NOT NULL AND marital_status IS NOT NULL"
             + scope.format(col="related_person_id")
         )
     return sql
 
 
-def _tail_expr(conn: Connection) -> str:
-    """as_of (10) | received_at (26) | record_id (15): the fixed-width middle of every sort key."""
-    as_of = f"COALESCE({_text(conn, 'event_date')}, {_text(conn, _as_date(conn, 'received_at'))})"
-    if conn.dialect.name == "postgresql":
-        received = "to_char(received_at, 'YYYY-MM-DD HH24:MI:SS.US')"
-        return f"{as_of} || {received} || lpad(CAST(record_id AS TEXT), 15, '0')"
-    return f"{as_of} || received_at || printf('%015d', record_id)"
-
-
-def _key_expr(conn: Connection, field: str, value_col: str) -> str:
-    """A fixed-width sort key with the value at the end: the MAX over a person's claims is the winner.
-
-    Layout: rank digit (9 - rank, so larger is better) | as_of (10) | received_at (26) | record_id (15)
-    | value. One grouped pass then picks every field's winner and carries it along.
-    """
-    as_of = f"COALESCE({_text(conn, 'event_date')}, {_text(conn, _as_date(conn, 'received_at'))})"
-    if conn.dialect.name == "postgresql":
-        received = "to_char(received_at, 'YYYY-MM-DD HH24:MI:SS.US')"
-        rid = "lpad(CAST(record_id AS TEXT), 15, '0')"
-    else:
-        received = "received_at"
-        rid = "printf('%015d', record_id)"
-    rank = _rank(field)
-    return (
-        f"CASE WHEN {value_col} IS NOT NULL THEN CAST(9 - {rank} AS TEXT) || {as_of} || {received} || {rid} "
-        f"|| {_text(conn, value_col)} END"
-    )
-
-
-def _decode(conn: Connection, field: str, key: str) -> dict[str, str]:
-    """SQL pieces that read value, agency, record id and as-of date back out of a winning key."""
-    order = [authority(field)] + [a for a in AGENCY_PRECEDENCE if a != authority(field)]
-    agency = "CASE substr({k}, 1, 1) " + " ".join(
-        f"WHEN '{9 - (i + 1)}' THEN '{a}'" for i, a in enumerate(order)
-    )
-    agency += " END"
-    as_of = f"substr({key}, 2, 10)"
-    value = f"substr({key}, 53)"
-    if conn.dialect.name == "postgresql":
-        as_of = f"CAST({as_of} AS DATE)"
-        if field in DATE_COLUMNS:
-            value = f"CAST({value} AS DATE)"
-    return {
-        "text": f"substr({key}, 53)",
-        "value": value,
-        "agency": agency.format(k=key),
-        "record_id": f"CAST(substr({key}, 38, 15) AS BIGINT)",
-        "as_of": as_of,
-    }
-
-
-def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, int]:
-    """Rebuild golden records (all, or the persons in temp table ``_scope``) and queue new conflicts."""
-    from sqlalchemy import text
-
-    where = " WHERE person_id IN (SELECT person_id FROM _scope)" if scoped else ""
-    scope = " AND {col} IN (SELECT person_id FROM _scope)" if scoped else ""
-    # Per row, the parts of the key shared by every field are built once (a materialised CTE, so
-    # neither database re-computes them per field): one rank digit per distinct authority, and the
-    # as_of | received_at | record_id tail.
+def _winners(conn: Connection, scope: str) -> None:
+    """Temp table ``_golden``: per person, each field's best key (and whether several agencies spoke)."""
     authorities = sorted({authority(f) for f in GOLDEN_FIELDS})
-    ranks = ", ".join(f"CAST(9 - {_rank(GOLDEN_FIELDS_BY_AUTH[a])} AS TEXT) AS r_{a}" for a in authorities)
-    tail = _tail_expr(conn)
-    keys = ", ".join(
-        f"MAX(CASE WHEN {f} IS NOT NULL THEN r_{authority(f)} || tail || {f} END) AS k_{f}"
-        for f in GOLDEN_FIELDS
+    first_field = {a: next(f for f in GOLDEN_FIELDS if authority(f) == a) for a in authorities}
+    keys = ", ".join(f"{_key(conn, first_field[a])} AS k_{a}" for a in authorities)
+    best = ", ".join(
+        f"MAX(CASE WHEN {f} IS NOT NULL THEN k_{authority(f)} END) AS k_{f}" for f in GOLDEN_FIELDS
     )
     conn.exec_driver_sql("DROP TABLE IF EXISTS _golden")
     conn.exec_driver_sql(
-        f"CREATE TEMP TABLE _golden AS WITH t AS MATERIALIZED (SELECT person_id, {ranks}, {tail} AS tail, "
-        + ", ".join(f"{_text(conn, f)} AS {f}" for f in GOLDEN_FIELDS)
-        + f" FROM source_record WHERE person_id IS NOT NULL{scope.format(col='person_id')}) "
-        f"SELECT person_id, {keys} FROM t GROUP BY person_id"
+        "CREATE TEMP TABLE _golden AS WITH t AS MATERIALIZED (SELECT person_id, agency, "
+        + ", ".join(GOLDEN_FIELDS)
+        + f", {keys} FROM source_record WHERE person_id IS NOT NULL{scope.format(col='person_id')}) "
+        f"SELECT person_id, {best}, CASE WHEN MIN(agency) <> MAX(agency) THEN 1 ELSE 0 END AS multi "
+        "FROM t GROUP BY person_id"
     )
     # Both parties of a marriage registration get its marital status.
-    marital = _key_expr(conn, "marital_status", "marital_status")
     conn.exec_driver_sql("DROP TABLE IF EXISTS _spouse")
     conn.exec_driver_sql(
-        f"CREATE TEMP TABLE _spouse AS SELECT related_person_id AS person_id, MAX({marital}) AS k "
-        "FROM source_record WHERE record_type = 'marriage' AND related_person_id IS NOT NULL "
-        f"AND marital_status IS NOT NULL{scope.format(col='related_person_id')} GROUP BY related_person_id"
+        f"CREATE TEMP TABLE _spouse AS SELECT related_person_id AS person_id, "
+        f"MAX({_key(conn, 'marital_status')}) AS k FROM source_record WHERE record_type = 'marriage' "
+        f"AND related_person_id IS NOT NULL AND marital_status IS NOT NULL"
+        f"{scope.format(col='related_person_id')} GROUP BY related_person_id"
     )
     conn.exec_driver_sql(
-        "INSERT INTO _golden (person_id) SELECT person_id FROM _spouse s "
+        "INSERT INTO _golden (person_id, multi) SELECT person_id, 1 FROM _spouse s "
         "WHERE NOT EXISTS (SELECT 1 FROM _golden g WHERE g.person_id = s.person_id)"
     )
     conn.exec_driver_sql(
         "UPDATE _golden SET k_marital_status = s.k FROM _spouse AS s WHERE s.person_id = _golden.person_id "
         "AND (_golden.k_marital_status IS NULL OR s.k > _golden.k_marital_status)"
     )
-    conn.exec_driver_sql(f"DELETE FROM person_field{where}")
-    conn.exec_driver_sql(f"DELETE FROM person{where}")
-    values = ", ".join(_decode(conn, f, f"k_{f}")["value"] for f in GOLDEN_FIELDS)
+
+
+def _write_persons(conn: Connection, now: dt.datetime) -> None:
+    """Insert the golden rows, each field's value read from the record that won it.
+
+    Most of a person's fields come from one record: the row is filled from one primary-key probe (the
+    record that won the first field present), then the fields other records won are filled in.
+    """
+    rid = {f: f"(g.k_{f} & {RECORD_MASK})" for f in GOLDEN_FIELDS}
+    primary = f"(COALESCE({', '.join(f'g.k_{f}' for f in GOLDEN_FIELDS)}) & {RECORD_MASK})"
+    values = [f"CASE WHEN {rid[f]} = s.record_id THEN s.{f} END" for f in GOLDEN_FIELDS]
+    cols = ", ".join((*GOLDEN_FIELDS, *(record_column(f) for f in GOLDEN_FIELDS)))
     conn.execute(
         text(
-            f"INSERT INTO person (person_id, {', '.join(GOLDEN_FIELDS)}, status, updated_at) "
-            f"SELECT person_id, {values}, "
-            "CASE WHEN k_death_date IS NOT NULL THEN 'deceased' ELSE 'active' END, :now FROM _golden"
+            f"INSERT INTO person (person_id, {cols}, status, updated_at) "
+            f"SELECT g.person_id, {', '.join(values)}, {', '.join(rid.values())}, "
+            "CASE WHEN g.k_death_date IS NOT NULL THEN 'deceased' ELSE 'active' END, :now "
+            f"FROM _golden g LEFT JOIN source_record s ON s.record_id = {primary}"
         ),
         {"now": now},
     )
-    for field in GOLDEN_FIELDS:
-        d = _decode(conn, field, f"k_{field}")
-        conn.exec_driver_sql(
-            "INSERT INTO person_field (field, person_id, value, agency, record_id, as_of) "
-            f"SELECT '{field}', person_id, {d['text']}, {d['agency']}, {d['record_id']}, {d['as_of']} "
-            f"FROM _golden WHERE k_{field} IS NOT NULL"
-        )
+    conn.exec_driver_sql("DROP TABLE IF EXISTS _mixed")
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE _mixed AS SELECT person_id FROM _golden g WHERE "
+        + " OR ".join(f"{rid[f]} <> {primary}" for f in GOLDEN_FIELDS)
+    )
+    if conn.exec_driver_sql("SELECT 1 FROM _mixed LIMIT 1").first():
+        for f in GOLDEN_FIELDS:
+            # NULL with a winning record: exactly the fields another record than the primary won.
+            conn.exec_driver_sql(
+                f"UPDATE person SET {f} = (SELECT s.{f} FROM source_record s "
+                f"WHERE s.record_id = person.{record_column(f)}) "
+                f"WHERE person_id IN (SELECT person_id FROM _mixed) "
+                f"AND {f} IS NULL AND {record_column(f)} IS NOT NULL"
+            )
+    conn.exec_driver_sql("DROP TABLE _mixed")
+
+
+def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, int]:
+    """Rebuild golden records (all, or the persons in temp table ``_scope``) and queue new conflicts."""
+    where = " WHERE person_id IN (SELECT person_id FROM _scope)" if scoped else ""
+    scope = " AND {col} IN (SELECT person_id FROM _scope)" if scoped else ""
+    _winners(conn, scope)
+    conn.exec_driver_sql(f"DELETE FROM person{where}")
+    # A full rebuild on SQLite builds the ID-number index once, sorted, instead of 1M random inserts
+    # (inside the transaction: readers keep seeing the old table and index until the commit).
+    reindex = not scoped and conn.dialect.name == "sqlite"
+    if reindex:
+        conn.exec_driver_sql("DROP INDEX ix_person_id_number")
+    _write_persons(conn, now)
+    if reindex:
+        conn.exec_driver_sql("CREATE INDEX ix_person_id_number ON person (id_number)")
     _apply_accepted(conn, scope)
     new_conflicts = _queue_conflicts(conn, scope, now)
     persons = conn.exec_driver_sql(f"SELECT COUNT(*) FROM person{where}").scalar_one()
@@ -200,24 +198,18 @@ def _apply_accepted(conn: Connection, scope: str) -> None:
     """Values staff accepted from the conflict queue outrank every source (latest decision wins)."""
     conn.exec_driver_sql("DROP TABLE IF EXISTS _accepted")
     conn.exec_driver_sql(
-        "CREATE TEMP TABLE _accepted AS SELECT person_id, field, other_value, other_agency, record_id, "
-        f"{_as_date(conn, 'resolved_at')} AS as_of FROM (SELECT person_id, field, other_value, other_agency, "
-        "record_id, resolved_at, ROW_NUMBER() OVER (PARTITION BY person_id, field "
+        "CREATE TEMP TABLE _accepted AS SELECT person_id, field, other_value, record_id FROM ("
+        "SELECT person_id, field, other_value, record_id, ROW_NUMBER() OVER (PARTITION BY person_id, field "
         "ORDER BY resolved_at DESC, conflict_id DESC) AS rn FROM conflict WHERE resolution = 'accepted'"
         + scope.format(col="person_id")
         + ") d WHERE rn = 1"
-    )
-    conn.exec_driver_sql(
-        "UPDATE person_field SET value = a.other_value, agency = a.other_agency, record_id = a.record_id, "
-        "as_of = a.as_of FROM _accepted AS a "
-        "WHERE a.person_id = person_field.person_id AND a.field = person_field.field"
     )
     for field in GOLDEN_FIELDS:
         value = "a.other_value"
         if field in DATE_COLUMNS and conn.dialect.name == "postgresql":
             value = f"CAST({value} AS DATE)"
         conn.exec_driver_sql(
-            f"UPDATE person SET {field} = {value} FROM _accepted AS a "
+            f"UPDATE person SET {field} = {value}, {record_column(field)} = a.record_id FROM _accepted AS a "
             f"WHERE a.person_id = person.person_id AND a.field = '{field}'"
         )
     conn.exec_driver_sql("DROP TABLE _accepted")
@@ -225,30 +217,29 @@ def _apply_accepted(conn: Connection, scope: str) -> None:
 
 def _queue_conflicts(conn: Connection, scope: str, now: dt.datetime) -> int:
     """One open conflict per person, field and disagreeing value (persons with several agencies only)."""
-    from sqlalchemy import text
-
     conn.exec_driver_sql("DROP TABLE IF EXISTS _multi")
     conn.exec_driver_sql(
-        "CREATE TEMP TABLE _multi AS SELECT person_id FROM ("
-        "SELECT person_id, agency FROM source_record "
-        f"WHERE person_id IS NOT NULL{scope.format(col='person_id')} "
-        "UNION SELECT related_person_id, agency FROM source_record WHERE record_type = 'marriage' "
-        f"AND related_person_id IS NOT NULL{scope.format(col='related_person_id')}"
-        ") pa GROUP BY person_id HAVING COUNT(DISTINCT agency) > 1"
+        "CREATE TEMP TABLE _multi AS SELECT person_id FROM _golden WHERE multi = 1 "
+        "UNION SELECT person_id FROM _spouse"
     )
+    if not conn.exec_driver_sql("SELECT 1 FROM _multi LIMIT 1").first():
+        conn.exec_driver_sql("DROP TABLE _multi")
+        return 0
     multi = " AND {col} IN (SELECT person_id FROM _multi)"
     total = 0
     for field in GOLDEN_FIELDS:
+        golden = _text(conn, f"p.{field}")
         total += int(
             conn.execute(
                 text(
                     "INSERT INTO conflict (person_id, field, golden_value, golden_agency, other_value, "
                     "other_agency, record_id, status, created_at) "
-                    f"SELECT c.person_id, '{field}', MAX(g.value), MAX(g.agency), c.value, MIN(c.agency), "
+                    f"SELECT c.person_id, '{field}', MAX({golden}), MAX(w.agency), c.value, MIN(c.agency), "
                     "MAX(c.record_id), 'open', :now "
                     f"FROM ({_field_claims(conn, field, multi)}) c "
-                    f"JOIN person_field g ON g.field = '{field}' AND g.person_id = c.person_id "
-                    "WHERE c.agency <> g.agency AND c.value <> g.value AND NOT EXISTS ("
+                    "JOIN person p ON p.person_id = c.person_id "
+                    f"JOIN source_record w ON w.record_id = p.{record_column(field)} "
+                    f"WHERE c.agency <> w.agency AND c.value <> {golden} AND NOT EXISTS ("
                     f"SELECT 1 FROM conflict x WHERE x.person_id = c.person_id AND x.field = '{field}' "
                     "AND x.other_value = c.value) "
                     # The value staff overrode by accepting a conflict is not queued again.

@@ -65,12 +65,7 @@ class IdNumberResolver:
             session.execute("DROP TABLE IF EXISTS _keys")
             session.execute("CREATE TEMP TABLE _keys (key VARCHAR(40) PRIMARY KEY)")
             session.write("_keys", keys)
-            # (SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT.)
-            session.execute(
-                "INSERT INTO person_key (key) SELECT key FROM _keys WHERE 1 = 1 ON CONFLICT DO NOTHING"
-            )
-            # The key's own row id is the new person's id: unique without a separate sequence.
-            session.execute("UPDATE person_key SET person_id = key_id WHERE person_id IS NULL")
+            session.execute(_insert_new_keys_sql(session.dialect))
             known = pl.from_arrow(
                 session.read("SELECT k.key, p.person_id FROM _keys k JOIN person_key p ON p.key = k.key")
             )
@@ -78,6 +73,30 @@ class IdNumberResolver:
         assert isinstance(known, pl.DataFrame)
         known = known.with_columns(pl.col("key").cast(pl.String), pl.col("person_id").cast(pl.Int64))
         return keyed.join(known, on="key", how="inner").select("record_id", "person_id")
+
+
+def _insert_new_keys_sql(dialect: str) -> str:
+    """Add the keys of ``_keys`` not yet known, each with a new person id equal to its key id.
+
+    One statement, keys in sorted order (the unique index grows at its end, not at random places).
+    """
+    new = "SELECT key FROM _keys k WHERE NOT EXISTS (SELECT 1 FROM person_key p WHERE p.key = k.key)"
+    if dialect == "postgresql":
+        ids = (
+            "SELECT nextval(pg_get_serial_sequence('person_key', 'key_id')) AS id, key "
+            f"FROM ({new} ORDER BY key) n"
+        )
+    else:
+        # An INSERT holds SQLite's write lock from its first step: MAX(key_id) cannot go stale.
+        ids = (
+            "SELECT m.top + ROW_NUMBER() OVER (ORDER BY n.key) AS id, n.key FROM "
+            f"({new}) n, (SELECT COALESCE(MAX(key_id), 0) AS top FROM person_key) m"
+        )
+    # The key's own id is the new person's id: unique without a separate sequence.
+    return (
+        f"INSERT INTO person_key (key_id, key, person_id) SELECT id, key, id FROM ({ids}) i "
+        "WHERE 1 = 1 ON CONFLICT DO NOTHING"  # (SQLite needs a WHERE before ON CONFLICT here.)
+    )
 
 
 _resolver: PersonResolver | None = None

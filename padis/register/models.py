@@ -24,12 +24,17 @@ class PersonKey(Base):
 
 
 class Person(Base):
-    """The golden record: one row per person, each field from its authoritative or preferred source."""
+    """The golden record: one row per person, each field from its authoritative or preferred source.
+
+    ``<field>_record`` is the source record each field came from (its provenance; view ``person_field``
+    adds the record's agency and date).
+    """
 
     __tablename__ = "person"
     __table_args__ = (Index("ix_person_id_number", "id_number"),)
 
-    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # On SQLite an INTEGER primary key is the row id: no second index to keep up on a rebuild.
+    person_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     id_number: Mapped[str | None] = mapped_column(String(18))
     name: Mapped[str | None] = mapped_column(String(100))
     sex: Mapped[str | None] = mapped_column(String(8))
@@ -43,23 +48,17 @@ class Person(Base):
     death_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
-
-
-class PersonField(Base):
-    """Where one golden field came from: agency, source record and the date it speaks for."""
-
-    __tablename__ = "person_field"
-    # The change feed asks "did this record win a field?" by record_id.
-    __table_args__ = (Index("ix_person_field_record_id", "record_id"),)
-
-    # Key order (field, person_id): a rebuild appends field by field in person order, and a person's
-    # lookup probes one key per golden field.
-    field: Mapped[str] = mapped_column(String(40), primary_key=True)
-    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    value: Mapped[str | None] = mapped_column(Text)
-    agency: Mapped[str] = mapped_column(String(32))
-    record_id: Mapped[int | None] = mapped_column(BigInteger)
-    as_of: Mapped[date | None] = mapped_column(Date)
+    id_number_record: Mapped[int | None] = mapped_column(BigInteger)
+    name_record: Mapped[int | None] = mapped_column(BigInteger)
+    sex_record: Mapped[int | None] = mapped_column(BigInteger)
+    birth_date_record: Mapped[int | None] = mapped_column(BigInteger)
+    ethnicity_record: Mapped[int | None] = mapped_column(BigInteger)
+    education_record: Mapped[int | None] = mapped_column(BigInteger)
+    marital_status_record: Mapped[int | None] = mapped_column(BigInteger)
+    hukou_type_record: Mapped[int | None] = mapped_column(BigInteger)
+    registered_division_record: Mapped[int | None] = mapped_column(BigInteger)
+    residence_division_record: Mapped[int | None] = mapped_column(BigInteger)
+    death_date_record: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Conflict(Base):

@@ -132,9 +132,6 @@ def _person_id(conn: Connection, ident: str) -> int:
     return int(row[0])
 
 
-_FIELD_LIST = ", ".join(f"'{f}'" for f in GOLDEN_FIELDS)
-
-
 def _mask(ident: str) -> str:
     from padis.standards.idnumber import mask_id
 
@@ -145,15 +142,16 @@ def show_person(engine: Engine, ident: str) -> dict[str, Any]:
     """The golden record of one person with each field's provenance and open conflicts."""
     with engine.connect() as conn:
         pid = _person_id(conn, ident)
+        cols = ", ".join(("person_id", *GOLDEN_FIELDS, "status", "updated_at"))
         person = dict(
-            conn.execute(text("SELECT * FROM person WHERE person_id = :p"), {"p": pid}).mappings().one()
+            conn.execute(text(f"SELECT {cols} FROM person WHERE person_id = :p"), {"p": pid}).mappings().one()
         )
         fields = [
             dict(r)
             for r in conn.execute(
                 text(
                     "SELECT field, value, agency, record_id, as_of FROM person_field "
-                    f"WHERE field IN ({_FIELD_LIST}) AND person_id = :p ORDER BY field"
+                    "WHERE person_id = :p ORDER BY field"
                 ),
                 {"p": pid},
             ).mappings()

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, text
 
 from padis.collect.models import DATE_COLUMNS, PERSON_COLUMNS
 from padis.errors import InputError
+from padis.register.golden import record_column
 from padis.register.service import apply_batch, utcnow
 from padis.store.bulk import write_arrow
 
@@ -216,16 +217,17 @@ def _outcomes(engine: Engine, updates: list[FieldUpdate], record_ids: list[int])
     """Applied if the golden field points at the new record; conflict if an open one holds the value."""
     pids = sorted({u.person_id for u in updates})
     with engine.connect() as conn:
+        fields = sorted({u.field for u in updates})
+        cols = ", ".join(record_column(f) for f in fields)
         golden = {
-            (int(r[0]), r[1]): int(r[2]) if r[2] is not None else None
+            (int(r[0]), field): r[i + 1]
             for r in conn.execute(
-                # (field, person_id) is the key: probe it rather than scan for the record ids.
-                text(
-                    "SELECT person_id, field, record_id FROM person_field "
-                    "WHERE field IN :f AND person_id IN :p"
-                ).bindparams(_expanding("f"), _expanding("p")),
-                {"f": sorted({u.field for u in updates}), "p": pids},
+                text(f"SELECT person_id, {cols} FROM person WHERE person_id IN :p").bindparams(
+                    _expanding("p")
+                ),
+                {"p": pids},
             )
+            for i, field in enumerate(fields)
         }
         conflicts = {
             (int(r[0]), r[1], r[2])

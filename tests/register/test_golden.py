@@ -1,0 +1,57 @@
+"""Golden rows: provenance columns, incremental == full rebuild, fields from several records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect, text
+
+from padis.collect.service import collect_file
+from padis.register.golden import GOLDEN_FIELDS, record_column
+from padis.register.service import rebuild_all, show_person
+
+from .conftest import write_csv
+
+
+def _snapshot(engine: Engine) -> tuple[list[tuple], list[tuple]]:
+    cols = ", ".join(("person_id", *GOLDEN_FIELDS, *(record_column(f) for f in GOLDEN_FIELDS), "status"))
+    with engine.connect() as conn:
+        persons = [tuple(r) for r in conn.execute(text(f"SELECT {cols} FROM person ORDER BY person_id"))]
+        fields = [
+            tuple(r)
+            for r in conn.execute(
+                text(
+                    "SELECT person_id, field, value, agency, record_id, as_of FROM person_field "
+                    "ORDER BY person_id, field"
+                )
+            )
+        ]
+    return persons, fields
+
+
+def test_every_golden_field_has_a_record_column(engine: Engine) -> None:
+    columns = {c["name"] for c in inspect(engine).get_columns("person")}
+    assert {record_column(f) for f in GOLDEN_FIELDS} <= columns
+
+
+def test_fields_from_several_records_and_full_rebuild_agree(engine: Engine, tmp_path: Path, people) -> None:
+    collect_file(engine, write_csv(tmp_path, "ps", people), "public_security", record="person")
+    # Education is the authority for education; a later death report from health (no authority over
+    # names) disagrees on a name: three records speak for person 0.
+    edu = [{**people[0], "education": "20", "name": "王小伟"}]
+    collect_file(engine, write_csv(tmp_path, "edu", edu), "education", record="person")
+    dead = [{**people[2], "death_date": "2024-02-03"}]
+    collect_file(engine, write_csv(tmp_path, "ca", dead), "civil_affairs", record="person")
+    incremental = _snapshot(engine)
+
+    shown = show_person(engine, people[0]["id_number"])
+    by_field = {f["field"]: f for f in shown["fields"]}
+    assert shown["person"]["name"] == "王伟" and by_field["name"]["agency"] == "public_security"
+    assert shown["person"]["education"] == "20" and by_field["education"]["agency"] == "education"
+    assert by_field["name"]["record_id"] != by_field["education"]["record_id"]
+    deceased = show_person(engine, people[2]["id_number"])
+    assert deceased["person"]["status"] == "deceased"
+    assert {f["field"]: f["agency"] for f in deceased["fields"]}["death_date"] == "civil_affairs"
+
+    rebuild_all(engine)
+    assert _snapshot(engine) == incremental
