@@ -12,7 +12,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from padis.store.base import Base
@@ -68,9 +79,20 @@ class SourceRecord(Base):
     __tablename__ = "source_record"
     __table_args__ = (
         Index("ix_source_record_batch_id", "batch_id"),
-        Index("ix_source_record_person_id", "person_id"),
+        # Partial: a collected row has no person yet, and nothing looks rows up by a null id.
+        Index(
+            "ix_source_record_person_id",
+            "person_id",
+            postgresql_where=text("person_id IS NOT NULL"),
+            sqlite_where=text("person_id IS NOT NULL"),
+        ),
         # The register looks up second parties (spouse, mother) of every record in scope.
-        Index("ix_source_record_related_person_id", "related_person_id"),
+        Index(
+            "ix_source_record_related_person_id",
+            "related_person_id",
+            postgresql_where=text("related_person_id IS NOT NULL"),
+            sqlite_where=text("related_person_id IS NOT NULL"),
+        ),
     )
 
     record_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -21,7 +21,7 @@ from padis.collect.records import build_quarantine, build_records, reason_counts
 from padis.collect.report import ImportReport
 from padis.collect.validate import WARNINGS, check_columns, validate
 from padis.errors import InputError
-from padis.store.bulk import BulkSession, bulk_session
+from padis.store.bulk import BulkSession, SqliteChildSession, batch_session
 
 WRITE_CHUNK_ROWS = 100_000
 CRASH_ENV = "PADIS_TEST_CRASH_AFTER_ROWS"  # test hook: SIGKILL this process after N rows are written
@@ -89,7 +89,7 @@ def _maybe_crash(rows_written: int) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def insert_batch(session: BulkSession, values: dict[str, object]) -> int:
+def insert_batch(session: BulkSession | SqliteChildSession, values: dict[str, object]) -> int:
     """Insert the batch row and return its id."""
     cols = ", ".join(values)
     params = ", ".join(f":{k}" for k in values)
@@ -108,7 +108,7 @@ def store_batch(
     # Columns equal on every record of the batch travel once, not per row.
     shared = {c: records.get_column(c)[0] for c in SHARED_COLUMNS if c in records.columns and records.height}
     records = records.drop([c for c in shared if c in records.columns])
-    with bulk_session(engine) as session:
+    with batch_session(engine, records.height + quarantine.height) as session:
         batch_id = insert_batch(session, batch)
         written = 0
         total = records.height + quarantine.height

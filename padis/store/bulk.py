@@ -2,7 +2,10 @@
 
 Writing: SQLite gets ``executemany`` on the driver connection, rows streamed from Polars (its C
 loop, inside the open transaction; per-batch constants inlined once); PostgreSQL gets one
-``COPY ... FROM STDIN (FORMAT csv)`` fed by Arrow's CSV writer.
+``COPY ... FROM STDIN`` in binary format built columnar with Arrow (CSV from Arrow's writer when a
+column has no binary form here). A large batch on a SQLite file can
+instead run in a child process (:func:`batch_session`): ADBC binds Arrow columns in C, ~3x faster than
+``sqlite3``'s per-value binding, and the child's transaction holds the batch all-or-nothing.
 Reading: one query through the driver cursor into Arrow (PostgreSQL: ``COPY (query) TO STDOUT``).
 Both work on a SQLAlchemy ``Connection`` so they join whatever transaction the caller holds: a batch
 and its status row commit together or not at all.
@@ -10,20 +13,30 @@ and its status row commit together or not at all.
 
 from __future__ import annotations
 
+import gc
 import io
+import json
+import re
+import struct
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 COPY_CHUNK_ROWS = 200_000
 SQLITE_CHUNK_ROWS = 100_000
+# From this many rows a SQLite batch is written by the ADBC child (below it, start-up costs more).
+SQLITE_CHILD_MIN_ROWS = 50_000
 
 
 def _as_arrow(data: pa.Table | pl.DataFrame) -> pa.Table:
@@ -113,11 +126,16 @@ def _write_sqlite(
     sql = f"{verb} INTO {_quote(table)} ({', '.join(map(_quote, cols))}) VALUES ({', '.join(values)})"
     conn.exec_driver_sql("SELECT 1")  # SQLAlchemy begins lazily: open the transaction first
     cur = conn.connection.driver_connection.cursor()
+    # The row tuples hold no cycles: the cyclic GC's passes over millions of them are pure cost.
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         # One C-level executemany per chunk; rows come straight from Polars, no Python loop of ours.
         for start in range(0, frame.height, SQLITE_CHUNK_ROWS):
             cur.executemany(sql, _sqlite_frame(frame.slice(start, SQLITE_CHUNK_ROWS)).iter_rows())
     finally:
+        if enabled:
+            gc.enable()
         cur.close()
 
 
@@ -130,7 +148,105 @@ def _csv_chunks(arrow: pa.Table) -> Iterable[bytes]:
         yield sink.getvalue()
 
 
+# PostgreSQL's binary COPY: signature, flags, header extension; every tuple starts with its field count.
+_PG_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+_PG_TRAILER = struct.pack(">h", -1)
+_PG_EPOCH_DAYS = 10_957  # 2000-01-01 in days since 1970-01-01
+_PG_EPOCH_US = 946_684_800_000_000
+_PG_INT_WIDTH = {"smallint": 2, "integer": 4, "bigint": 8}
+
+
+def _pg_binary_kind(typ: pa.DataType, pg_type: str) -> str | None:
+    """How an Arrow column goes into a PostgreSQL column in binary COPY (None: only CSV can say)."""
+    if pa.types.is_dictionary(typ):
+        typ = typ.value_type
+    if pg_type in ("text", "character varying") and (
+        pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_string_view(typ)
+    ):
+        return "text"
+    if pg_type in _PG_INT_WIDTH and pa.types.is_integer(typ):
+        return "int"
+    if pg_type == "date" and pa.types.is_date32(typ):
+        return "date"
+    if pa.types.is_timestamp(typ) and pg_type == (
+        "timestamp with time zone" if typ.tz else "timestamp without time zone"
+    ):
+        return "timestamp"
+    if pg_type == "boolean" and pa.types.is_boolean(typ):
+        return "bool"
+    if pg_type == "double precision" and pa.types.is_floating(typ):
+        return "float8"
+    return None
+
+
+def _pg_types(conn: Connection, table: str) -> dict[str, str]:
+    rows = conn.exec_driver_sql(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = %(t)s AND table_schema = ANY (current_schemas(false))",
+        {"t": table},
+    ).fetchall()
+    return {str(name): str(typ) for name, typ in rows}
+
+
+def _be_binary(values: np.ndarray, width: int) -> pa.Array:
+    """Big-endian fixed-width integers as one binary value per element."""
+    be = np.ascontiguousarray(values.astype(f">i{width}"))
+    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), len(be), [None, pa.py_buffer(be)])
+    return fixed.cast(pa.binary())
+
+
+def _pg_field(arr: pa.Array, kind: str, pg_type: str) -> list[pa.Array]:
+    """The length word and the bytes of one column, per row (length -1 for null)."""
+    valid = pc.is_valid(arr).to_numpy(zero_copy_only=False)
+    if kind == "text":
+        data = pc.fill_null(arr.cast(pa.string()), "").cast(pa.binary())
+        lengths = pc.binary_length(data).to_numpy(zero_copy_only=False)
+    else:
+        if kind == "int":
+            width = _PG_INT_WIDTH[pg_type]
+            ints = pc.fill_null(arr.cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+            bound = 1 << (8 * width - 1)
+            if len(ints) and (ints.min() < -bound or ints.max() >= bound):
+                raise OverflowError(f"a value does not fit PostgreSQL {pg_type}")
+        elif kind == "date":
+            width = 4
+            ints = pc.fill_null(arr.cast(pa.int32()), 0).to_numpy(zero_copy_only=False).astype(np.int64)
+            ints -= _PG_EPOCH_DAYS
+        elif kind == "timestamp":
+            width = 8
+            micros = arr.cast(pa.timestamp("us", tz=arr.type.tz)).cast(pa.int64())
+            ints = pc.fill_null(micros, 0).to_numpy(zero_copy_only=False) - _PG_EPOCH_US
+        elif kind == "bool":
+            width = 1
+            ints = pc.fill_null(arr.cast(pa.int8()), 0).to_numpy(zero_copy_only=False)
+        else:  # float8: the IEEE bits, big-endian
+            width = 8
+            floats = pc.fill_null(arr.cast(pa.float64()), 0.0).to_numpy(zero_copy_only=False)
+            ints = floats.astype(np.float64).view(np.int64)
+        data = _be_binary(ints, width)
+        if not valid.all():
+            data = pc.if_else(pa.array(valid), data, pa.scalar(b"", pa.binary()))
+        lengths = np.full(len(arr), width, np.int32)
+    return [_be_binary(np.where(valid, lengths, -1), 4), data]
+
+
+def _binary_chunks(arrow: pa.Table, kinds: list[tuple[str, str]]) -> Iterable[pa.Buffer | bytes]:
+    """Binary COPY data in chunks, built columnar: Arrow joins each row's fields in C."""
+    yield _PG_SIGNATURE
+    for start in range(0, arrow.num_rows, COPY_CHUNK_ROWS):
+        part = arrow.slice(start, COPY_CHUNK_ROWS)
+        fields = [_be_binary(np.full(part.num_rows, part.num_columns, np.int16), 2)]
+        for (kind, pg_type), col in zip(kinds, part.columns, strict=True):
+            fields += _pg_field(col.combine_chunks(), kind, pg_type)
+        rows = pc.binary_join_element_wise(*fields, b"")
+        offsets = np.frombuffer(rows.buffers()[1], np.int32)[rows.offset : rows.offset + len(rows) + 1]
+        yield rows.buffers()[2][int(offsets[0]) : int(offsets[-1])]
+    yield _PG_TRAILER
+
+
 def _write_postgres(conn: Connection, table: str, arrow: pa.Table, ignore: bool) -> None:
+    from psycopg.copy import QueuedLibpqWriter
+
     cols = ", ".join(map(_quote, arrow.column_names))
     raw = conn.connection.driver_connection
     conn.exec_driver_sql("SELECT 1")  # open the SQLAlchemy transaction first
@@ -144,8 +260,19 @@ def _write_postgres(conn: Connection, table: str, arrow: pa.Table, ignore: bool)
         dest = staging
     else:
         dest = target
-    with raw.cursor() as cur, cur.copy(f"COPY {dest} ({cols}) FROM STDIN (FORMAT csv)") as copy:
-        for chunk in _csv_chunks(arrow):
+    # Binary COPY when every column has a binary form: the server then skips CSV parsing and the
+    # text input functions (a third of its time on a large batch).
+    pg_types = _pg_types(conn, table)
+    kinds = [
+        (_pg_binary_kind(arrow.schema.field(name).type, pg_types.get(name, "")) or "", pg_types.get(name, ""))
+        for name in arrow.column_names
+    ]
+    binary = all(kind for kind, _ in kinds)
+    chunks = _binary_chunks(arrow, kinds) if binary else _csv_chunks(arrow)
+    sql = f"COPY {dest} ({cols}) FROM STDIN (FORMAT {'binary' if binary else 'csv'})"
+    # The queued writer sends from its own thread, so the server parses one chunk while we build the next.
+    with raw.cursor() as cur, cur.copy(sql, writer=QueuedLibpqWriter(cur)) as copy:
+        for chunk in chunks:
             copy.write(chunk)
     if ignore:
         conn.exec_driver_sql(
@@ -248,3 +375,198 @@ def bulk_session(engine: Engine) -> Iterator[BulkSession]:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA cache_size=-262144")  # keep a big batch's index pages in memory
         yield BulkSession(conn)
+
+
+# The child's side of :class:`SqliteChildSession`: messages on stdin (4-byte header length, 8-byte
+# payload length, JSON header, Arrow IPC payload); a JSON line on stdout answers each execute and the
+# commit. End of input before "commit" (the parent failed or was killed) rolls everything back.
+# Only this child touches SQLite through ADBC: two SQLite libraries in one process break WAL locks.
+_SQLITE_WRITER = r"""
+import json, struct, sys
+import adbc_driver_sqlite.dbapi as adbc
+import pyarrow.ipc as ipc
+
+inp, out = sys.stdin.buffer, sys.stdout
+
+def reply(obj):
+    out.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    out.flush()
+
+def read_exact(n):
+    data = inp.read(n) if n else b""
+    if len(data) < n:
+        raise EOFError
+    return data
+
+def quote(name):
+    return '"' + name.replace('"', '""') + '"'
+
+def run(cur, sql, params=None):
+    cur.execute(sql, params) if params else cur.execute(sql)
+    return cur.fetchall() if cur.description else []
+
+conn = adbc.connect(sys.argv[1], autocommit=True)
+cur = conn.cursor()
+committed = False
+try:
+    for pragma in ("busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL", "cache_size=-262144"):
+        run(cur, "PRAGMA " + pragma)
+    run(cur, "BEGIN IMMEDIATE")
+    reply({"ok": True})
+    while True:
+        try:
+            hlen, plen = struct.unpack("<IQ", read_exact(12))
+            msg = json.loads(read_exact(hlen))
+            payload = read_exact(plen)
+        except EOFError:
+            break
+        if msg["op"] == "execute":
+            reply({"rows": [list(r) for r in run(cur, msg["sql"], msg["params"])]})
+        elif msg["op"] == "write":
+            table = ipc.open_stream(payload).read_all()
+            if msg["ignore"]:
+                cur.adbc_ingest("_padis_stage", table, mode="replace", temporary=True)
+                cols = ", ".join(quote(c) for c in table.column_names)
+                into = "INSERT OR IGNORE INTO " + quote(msg["table"])
+                run(cur, f"{into} ({cols}) SELECT {cols} FROM temp._padis_stage")
+                run(cur, "DROP TABLE temp._padis_stage")
+            else:
+                cur.adbc_ingest(msg["table"], table, mode="append")
+        elif msg["op"] == "commit":
+            run(cur, "COMMIT")
+            committed = True
+            reply({"ok": True})
+            break
+except BaseException as exc:
+    kind = "IntegrityError" if "constraint" in str(exc).lower() else type(exc).__name__
+    try:
+        reply({"error": str(exc)[:2000], "kind": kind})
+    except BaseException:
+        pass
+    raise SystemExit(1)
+finally:
+    if not committed:
+        try:
+            run(cur, "ROLLBACK")
+        except BaseException:
+            pass
+    cur.close()
+    conn.close()
+"""
+
+_NAMED = re.compile(r"(?<![:\w]):(\w+)")
+
+
+def _child_param(value: Any) -> Any:
+    """A parameter as JSON the child binds, in SQLAlchemy's SQLite storage formats."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+class SqliteChildSession:
+    """A :class:`BulkSession` for one SQLite transaction held by an ADBC child process."""
+
+    dialect = "sqlite"
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc = proc
+        self._answer()  # the child is connected and holds the write lock
+
+    def _send(self, header: Mapping[str, Any], payload: bytes | pa.Buffer = b"") -> None:
+        head = json.dumps(header, ensure_ascii=False).encode()
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(struct.pack("<IQ", len(head), len(payload)) + head)
+            if len(payload):
+                self.proc.stdin.write(memoryview(payload))
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            self._answer()  # the child stopped: raise its error
+            raise
+
+    def _answer(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            err = self.proc.stderr.read().decode(errors="replace")[-2000:] if self.proc.stderr else ""
+            raise RuntimeError(f"the SQLite writer process stopped: {err}")
+        answer: dict[str, Any] = json.loads(line)
+        if "error" in answer:
+            if answer["kind"] == "IntegrityError":
+                raise IntegrityError("bulk batch write", None, RuntimeError(answer["error"]))
+            raise RuntimeError(f"the SQLite writer failed: {answer['error']}")
+        return answer
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run one statement with ``:name`` parameters; return its rows (empty when it has none)."""
+        values = dict(params or {})
+        names = _NAMED.findall(sql)
+        self._send(
+            {"op": "execute", "sql": _NAMED.sub("?", sql), "params": [_child_param(values[n]) for n in names]}
+        )
+        return [tuple(r) for r in self._answer()["rows"]]
+
+    def write(
+        self,
+        table: str,
+        data: pa.Table | pl.DataFrame,
+        *,
+        constants: Mapping[str, Any] | None = None,
+        on_conflict_ignore: bool = False,
+    ) -> int:
+        """Send ``data`` (plus constant columns) for the child to append; return the rows sent."""
+        frame = data if isinstance(data, pl.DataFrame) else pl.from_arrow(data)
+        assert isinstance(frame, pl.DataFrame)
+        if frame.height == 0:
+            return 0
+        nulls = frame.null_count()
+        frame = frame.select([c for c in frame.columns if nulls.get_column(c).item() < frame.height])
+        if constants:
+            frame = frame.with_columns([pl.lit(v).alias(k) for k, v in constants.items()])
+        arrow = _sqlite_frame(frame).to_arrow()
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, arrow.schema) as writer:
+            writer.write_table(arrow)
+        self._send({"op": "write", "table": table, "ignore": on_conflict_ignore}, sink.getvalue())
+        return frame.height
+
+    def commit(self) -> None:
+        """Commit the child's transaction."""
+        self._send({"op": "commit"})
+        self._answer()
+
+
+@contextmanager
+def batch_session(engine: Engine, rows: int) -> Iterator[BulkSession | SqliteChildSession]:
+    """A bulk transaction for writing ``rows`` rows: the ADBC child for a large batch on a SQLite file."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or rows < SQLITE_CHILD_MIN_ROWS or database in (None, "", ":memory:"):
+        with bulk_session(engine) as session:
+            yield session
+        return
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SQLITE_WRITER, str(database)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        session = SqliteChildSession(proc)
+        yield session
+        session.commit()
+    finally:
+        # End of input without "commit" rolls back; wait so the write lock is free when we return.
+        try:
+            if proc.stdin is not None:
+                proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        proc.wait()
+        for pipe in (proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()

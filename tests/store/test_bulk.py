@@ -7,8 +7,10 @@ import datetime as dt
 import polars as pl
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
 
-from padis.store.bulk import bulk_session, read_arrow, write_arrow
+from padis.store import bulk
+from padis.store.bulk import batch_session, bulk_session, read_arrow, write_arrow
 
 
 @pytest.fixture
@@ -62,3 +64,64 @@ def test_on_conflict_ignore_skips_duplicates(scratch: Engine) -> None:
         session.write("scratch", _frame(100))
         session.write("scratch", _frame(100, start=50), on_conflict_ignore=True)
         assert session.execute("SELECT COUNT(*) FROM scratch")[0][0] == 150
+
+
+@pytest.fixture
+def child_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Send every SQLite batch through the ADBC child process, however small."""
+    monkeypatch.setattr(bulk, "SQLITE_CHILD_MIN_ROWS", 1)
+
+
+@pytest.mark.usefixtures("child_writes")
+def test_batch_session_round_trip(scratch: Engine) -> None:
+    with batch_session(scratch, 2500) as session:
+        assert session.write("scratch", _frame(2500), constants={"c": "常量'q"}) == 2500
+        assert session.execute("SELECT COUNT(*) FROM scratch WHERE k < :k", {"k": 10}) == [(10,)]
+        session.write("scratch", _frame(100, start=2450), on_conflict_ignore=True)
+    with scratch.connect() as conn:
+        got = read_arrow(conn, "SELECT k, s, d, t, b, c, n FROM scratch ORDER BY k")
+    rows = got.to_pylist()
+    assert len(rows) == 2550
+    assert rows[1]["s"] == '名字,"1"\n' and rows[0]["s"] is None
+    assert str(rows[10]["d"]) == "2000-01-11"
+    assert str(rows[0]["t"]).startswith("2024-01-02 03:04:05.123456")
+    assert {r["c"] for r in rows[:2500]} == {"常量'q"} and {r["n"] for r in rows} == {None}
+    assert bool(rows[0]["b"]) is True and bool(rows[1]["b"]) is False
+
+
+@pytest.mark.usefixtures("child_writes")
+def test_batch_session_rolls_back_on_error(scratch: Engine) -> None:
+    with pytest.raises(RuntimeError), batch_session(scratch, 1000) as session:
+        session.write("scratch", _frame(1000))
+        raise RuntimeError("crash before commit")
+    with pytest.raises(IntegrityError), batch_session(scratch, 1000) as session:
+        session.write("scratch", _frame(10))
+        session.execute("INSERT INTO scratch (k) VALUES (:k)", {"k": 5})
+    with scratch.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM scratch")).scalar_one() == 0
+
+
+def test_write_numbers_nulls_and_categoricals(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE nums (k BIGINT, i INTEGER, f DOUBLE PRECISION, x TEXT, d DATE)")
+    frame = pl.DataFrame(
+        {
+            "k": [1, None, 3_000_000_000],
+            "i": pl.Series([1, -2, None], dtype=pl.Int32),
+            "f": [1.5, None, -2e300],
+            "x": pl.Series(["a", "b", "a"]).cast(pl.Categorical),
+            "d": [dt.date(1917, 1, 12), None, dt.date(1969, 12, 31)],
+        }
+    )
+    with engine.begin() as conn:
+        write_arrow(conn, "nums", frame)
+    with engine.connect() as conn:
+        rows = [
+            tuple(r) for r in conn.execute(text("SELECT k, i, f, x, d FROM nums ORDER BY COALESCE(i, 99)"))
+        ]
+    assert [r[:4] for r in rows] == [
+        (None, -2, None, "b"),
+        (1, 1, 1.5, "a"),
+        (3_000_000_000, None, -2e300, "a"),
+    ]
+    assert [str(r[4]) for r in rows] == ["None", "1917-01-12", "1969-12-31"]
