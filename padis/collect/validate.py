@@ -86,9 +86,7 @@ def _date_expr(raw: pl.Expr, formats: list[str]) -> pl.Expr:
     return pl.coalesce(parsed) if len(parsed) > 1 else parsed[0]
 
 
-def _field_exprs(
-    f: FieldDef, raw: pl.Expr, mapping: Mapping, today: dt.date
-) -> tuple[pl.Expr, list[Reason]]:
+def _field_exprs(f: FieldDef, raw: pl.Expr, mapping: Mapping, today: dt.date) -> tuple[pl.Expr, list[Reason]]:
     """The typed value of one field and the reasons about it (reading the typed column by name)."""
     name = f.name
     reasons: list[Reason] = []
