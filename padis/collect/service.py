@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,7 @@ from padis.collect.records import build_quarantine, build_records, reason_counts
 from padis.collect.report import ImportReport
 from padis.collect.validate import WARNINGS, check_columns, validate
 from padis.errors import InputError
-from padis.store.bulk import BulkSession, SqliteChildSession, batch_session
+from padis.store.bulk import BulkSession, SqliteChildSession, batch_session, start_writer, stop_writer
 
 WRITE_CHUNK_ROWS = 100_000
 CRASH_ENV = "PADIS_TEST_CRASH_AFTER_ROWS"  # test hook: SIGKILL this process after N rows are written
@@ -103,12 +104,16 @@ def store_batch(
     records: pl.DataFrame,
     quarantine: pl.DataFrame,
     progress: Progress = _noop,
+    writer: subprocess.Popen[bytes] | None = None,
 ) -> int:
-    """Write the batch row, its records and its quarantined rows in ONE transaction; return batch_id."""
+    """Write the batch row, its records and its quarantined rows in ONE transaction; return batch_id.
+
+    ``writer``: a SQLite writer child from :func:`padis.store.bulk.start_writer` (taken over).
+    """
     # Columns equal on every record of the batch travel once, not per row.
     shared = {c: records.get_column(c)[0] for c in SHARED_COLUMNS if c in records.columns and records.height}
     records = records.drop([c for c in shared if c in records.columns])
-    with batch_session(engine, records.height + quarantine.height) as session:
+    with batch_session(engine, records.height + quarantine.height, writer) as session:
         batch_id = insert_batch(session, batch)
         written = 0
         total = records.height + quarantine.height
@@ -138,6 +143,27 @@ def collect_table(
     """Validate an already-read table and store it as one batch (the core of :func:`collect_file`)."""
     start = time.perf_counter()
     check_columns(table.frame, mapping, file_name)
+    writer = start_writer(engine, table.frame.height)  # starts up while we validate
+    try:
+        return _collect_checked(
+            engine, table, mapping, start, writer, file_hash, file_name, parent_batch_id, progress
+        )
+    finally:
+        stop_writer(writer)
+
+
+def _collect_checked(
+    engine: Engine,
+    table: SourceTable,
+    mapping: Mapping,
+    start: float,
+    writer: subprocess.Popen[bytes] | None,
+    file_hash: str,
+    file_name: str,
+    parent_batch_id: int | None,
+    progress: Progress,
+) -> ImportReport:
+    """:func:`collect_table` after the column check, with its writer child (if any) started."""
     progress("validate", 0, table.frame.height)
     validated = validate(table.frame, mapping)
     progress("validate", table.frame.height, table.frame.height)
@@ -187,7 +213,7 @@ def collect_table(
     )
     checked = time.perf_counter()
     try:
-        report.batch_id = store_batch(engine, batch, records, quarantine, progress)
+        report.batch_id = store_batch(engine, batch, records, quarantine, progress, writer)
     except IntegrityError:
         # Another process committed the same file first (unique agency + file hash): nothing changed.
         done = find_batch(engine, mapping.agency, file_hash)
