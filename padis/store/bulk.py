@@ -34,6 +34,8 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 COPY_CHUNK_ROWS = 200_000
+# Small enough that the server starts on a COPY's first chunk soon, while we build the next ones.
+BINARY_CHUNK_ROWS = 25_000
 SQLITE_CHUNK_ROWS = 100_000
 # From this many rows a SQLite batch is written by the ADBC child (below it, start-up costs more).
 SQLITE_CHILD_MIN_ROWS = 50_000
@@ -233,8 +235,8 @@ def _pg_field(arr: pa.Array, kind: str, pg_type: str) -> list[pa.Array]:
 def _binary_chunks(arrow: pa.Table, kinds: list[tuple[str, str]]) -> Iterable[pa.Buffer | bytes]:
     """Binary COPY data in chunks, built columnar: Arrow joins each row's fields in C."""
     yield _PG_SIGNATURE
-    for start in range(0, arrow.num_rows, COPY_CHUNK_ROWS):
-        part = arrow.slice(start, COPY_CHUNK_ROWS)
+    for start in range(0, arrow.num_rows, BINARY_CHUNK_ROWS):
+        part = arrow.slice(start, BINARY_CHUNK_ROWS)
         fields = [_be_binary(np.full(part.num_rows, part.num_columns, np.int16), 2)]
         for (kind, pg_type), col in zip(kinds, part.columns, strict=True):
             fields += _pg_field(col.combine_chunks(), kind, pg_type)
