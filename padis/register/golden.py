@@ -110,29 +110,19 @@ def _winners(conn: Connection, scope: str) -> None:
     best = ", ".join(
         f"MAX(CASE WHEN {f} IS NOT NULL THEN k_{authority(f)} END) AS k_{f}" for f in GOLDEN_FIELDS
     )
+    # Both parties of a marriage registration get its marital status: the second party's claim is a
+    # row of its own with only that field.
+    spouse = ", ".join(f if f == "marital_status" else f"NULL AS {f}" for f in GOLDEN_FIELDS)
     conn.exec_driver_sql("DROP TABLE IF EXISTS _golden")
     conn.exec_driver_sql(
-        "CREATE TEMP TABLE _golden AS WITH t AS MATERIALIZED (SELECT person_id, agency, "
-        + ", ".join(GOLDEN_FIELDS)
-        + f", {keys} FROM source_record WHERE person_id IS NOT NULL{scope.format(col='person_id')}) "
+        "CREATE TEMP TABLE _golden AS WITH t AS MATERIALIZED ("
+        f"SELECT person_id, agency, {', '.join(GOLDEN_FIELDS)}, {keys} FROM source_record "
+        f"WHERE person_id IS NOT NULL{scope.format(col='person_id')} "
+        f"UNION ALL SELECT related_person_id, agency, {spouse}, {keys} FROM source_record "
+        "WHERE record_type = 'marriage' AND related_person_id IS NOT NULL AND marital_status IS NOT NULL"
+        f"{scope.format(col='related_person_id')}) "
         f"SELECT person_id, {best}, CASE WHEN MIN(agency) <> MAX(agency) THEN 1 ELSE 0 END AS multi "
         "FROM t GROUP BY person_id"
-    )
-    # Both parties of a marriage registration get its marital status.
-    conn.exec_driver_sql("DROP TABLE IF EXISTS _spouse")
-    conn.exec_driver_sql(
-        f"CREATE TEMP TABLE _spouse AS SELECT related_person_id AS person_id, "
-        f"MAX({_key(conn, 'marital_status')}) AS k FROM source_record WHERE record_type = 'marriage' "
-        f"AND related_person_id IS NOT NULL AND marital_status IS NOT NULL"
-        f"{scope.format(col='related_person_id')} GROUP BY related_person_id"
-    )
-    conn.exec_driver_sql(
-        "INSERT INTO _golden (person_id, multi) SELECT person_id, 1 FROM _spouse s "
-        "WHERE NOT EXISTS (SELECT 1 FROM _golden g WHERE g.person_id = s.person_id)"
-    )
-    conn.exec_driver_sql(
-        "UPDATE _golden SET k_marital_status = s.k FROM _spouse AS s WHERE s.person_id = _golden.person_id "
-        "AND (_golden.k_marital_status IS NULL OR s.k > _golden.k_marital_status)"
     )
 
 
@@ -189,8 +179,7 @@ def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, in
     _apply_accepted(conn, scope)
     new_conflicts = _queue_conflicts(conn, scope, now)
     persons = conn.exec_driver_sql(f"SELECT COUNT(*) FROM person{where}").scalar_one()
-    for temp in ("_golden", "_spouse"):
-        conn.exec_driver_sql(f"DROP TABLE {temp}")
+    conn.exec_driver_sql("DROP TABLE _golden")
     return {"persons": int(persons), "new_conflicts": new_conflicts}
 
 
@@ -218,10 +207,7 @@ def _apply_accepted(conn: Connection, scope: str) -> None:
 def _queue_conflicts(conn: Connection, scope: str, now: dt.datetime) -> int:
     """One open conflict per person, field and disagreeing value (persons with several agencies only)."""
     conn.exec_driver_sql("DROP TABLE IF EXISTS _multi")
-    conn.exec_driver_sql(
-        "CREATE TEMP TABLE _multi AS SELECT person_id FROM _golden WHERE multi = 1 "
-        "UNION SELECT person_id FROM _spouse"
-    )
+    conn.exec_driver_sql("CREATE TEMP TABLE _multi AS SELECT person_id FROM _golden WHERE multi = 1")
     if not conn.exec_driver_sql("SELECT 1 FROM _multi LIMIT 1").first():
         conn.exec_driver_sql("DROP TABLE _multi")
         return 0

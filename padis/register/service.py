@@ -21,12 +21,19 @@ def utcnow() -> dt.datetime:
 
 
 def _unresolved(engine: Engine, batch_id: int | None, column: str) -> pl.DataFrame:
-    """Records (of one batch, or all) whose ``column`` person id is still unknown."""
-    id_col = "id_number" if column == "person_id" else "related_id_number"
-    cols = ", ".join(c if c != "id_number" else f"{id_col} AS id_number" for c in RESOLVE_COLUMNS)
-    where = f"{column} IS NULL AND {id_col} IS NOT NULL" + (
-        " AND batch_id = :b" if batch_id is not None else ""
-    )
+    """Records (of one batch, or all) whose ``column`` person id is still unknown.
+
+    A record's subject is offered with or without an identity number (a probabilistic resolver can
+    place it by name, birth date and division); a second party only with its number (nothing else
+    about it is on the record).
+    """
+    if column == "person_id":
+        cols = ", ".join(RESOLVE_COLUMNS)
+        where = "person_id IS NULL AND (id_number IS NOT NULL OR name IS NOT NULL)"
+    else:
+        cols = ", ".join(c if c != "id_number" else "related_id_number AS id_number" for c in RESOLVE_COLUMNS)
+        where = "related_person_id IS NULL AND related_id_number IS NOT NULL"
+    where += " AND batch_id = :b" if batch_id is not None else ""
     with bulk_session(engine) as session:
         table = session.read(
             f"SELECT {cols} FROM source_record WHERE {where}", {"b": batch_id} if batch_id else {}

@@ -157,3 +157,38 @@ def test_person_ids_come_through_the_resolver_seam(engine: Engine, tmp_path: Pat
     with engine.connect() as conn:
         ids = sorted(r[0] for r in conn.execute(text("SELECT person_id FROM person")))
     assert ids == [1001, 1002, 1003]
+
+
+def test_records_without_an_id_number_are_offered_to_the_resolver(
+    engine: Engine, tmp_path: Path, people
+) -> None:
+    offered: list[pl.DataFrame] = []
+
+    class ByName:
+        """Places the newborn by name alone (as a probabilistic resolver may, with no ID number)."""
+
+        def resolve(self, engine_, records: pl.DataFrame) -> pl.DataFrame:
+            offered.append(records)
+            return records.filter((pl.col("name") == "王小宝") & pl.col("id_number").is_null()).select(
+                "record_id", person_id=pl.lit(600, pl.Int64)
+            )
+
+    birth = {
+        "birth_certificate_no": "Q110000001",
+        "child_name": "王小宝",
+        "child_sex": "1",
+        "birth_date": "2024-03-05",
+        "birth_place_division": "110101",
+        "mother_id_number": people[1]["id_number"],
+        "mother_name": people[1]["name"],
+    }
+    previous = identity.set_resolver(ByName())
+    try:
+        report = _collect(engine, tmp_path, "births", "health", "birth", [birth])
+    finally:
+        identity.set_resolver(previous)
+    subject = offered[0]
+    assert subject["id_number"].to_list() == [None] and subject["name"].to_list() == ["王小宝"]
+    assert report.register["linked"] == 1
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT person_id, name, sex FROM person")).all() == [(600, "王小宝", "1")]
