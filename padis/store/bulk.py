@@ -379,88 +379,6 @@ def bulk_session(engine: Engine) -> Iterator[BulkSession]:
         yield BulkSession(conn)
 
 
-# The child's side of :class:`SqliteChildSession`: messages on stdin (4-byte header length, 8-byte
-# payload length, JSON header, Arrow IPC payload); a JSON line on stdout answers each execute and the
-# commit. End of input before "commit" (the parent failed or was killed) rolls everything back.
-# Only this child touches SQLite through ADBC: two SQLite libraries in one process break WAL locks.
-_SQLITE_WRITER = r"""
-import json, struct, sys
-import adbc_driver_sqlite.dbapi as adbc
-import pyarrow.ipc as ipc
-
-inp, out = sys.stdin.buffer, sys.stdout
-
-def reply(obj):
-    out.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
-    out.flush()
-
-def read_exact(n):
-    data = inp.read(n) if n else b""
-    if len(data) < n:
-        raise EOFError
-    return data
-
-def quote(name):
-    return '"' + name.replace('"', '""') + '"'
-
-def run(cur, sql, params=None):
-    cur.execute(sql, params) if params else cur.execute(sql)
-    return cur.fetchall() if cur.description else []
-
-try:
-    hlen, plen = struct.unpack("<IQ", read_exact(12))  # "open": started early, connect only now
-    read_exact(hlen + plen)
-except EOFError:
-    raise SystemExit(0)
-conn = adbc.connect(sys.argv[1], autocommit=True)
-cur = conn.cursor()
-committed = False
-try:
-    for pragma in ("busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL", "cache_size=-262144"):
-        run(cur, "PRAGMA " + pragma)
-    run(cur, "BEGIN IMMEDIATE")
-    reply({"ok": True})
-    while True:
-        try:
-            hlen, plen = struct.unpack("<IQ", read_exact(12))
-            msg = json.loads(read_exact(hlen))
-            payload = read_exact(plen)
-        except EOFError:
-            break
-        if msg["op"] == "execute":
-            reply({"rows": [list(r) for r in run(cur, msg["sql"], msg["params"])]})
-        elif msg["op"] == "write":
-            table = ipc.open_stream(payload).read_all()
-            if msg["ignore"]:
-                cur.adbc_ingest("_padis_stage", table, mode="replace", temporary=True)
-                cols = ", ".join(quote(c) for c in table.column_names)
-                into = "INSERT OR IGNORE INTO " + quote(msg["table"])
-                run(cur, f"{into} ({cols}) SELECT {cols} FROM temp._padis_stage")
-                run(cur, "DROP TABLE temp._padis_stage")
-            else:
-                cur.adbc_ingest(msg["table"], table, mode="append")
-        elif msg["op"] == "commit":
-            run(cur, "COMMIT")
-            committed = True
-            reply({"ok": True})
-            break
-except BaseException as exc:
-    kind = "IntegrityError" if "constraint" in str(exc).lower() else type(exc).__name__
-    try:
-        reply({"error": str(exc)[:2000], "kind": kind})
-    except BaseException:
-        pass
-    raise SystemExit(1)
-finally:
-    if not committed:
-        try:
-            run(cur, "ROLLBACK")
-        except BaseException:
-            pass
-    cur.close()
-    conn.close()
-"""
-
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
 
@@ -559,7 +477,7 @@ def start_writer(engine: Engine, rows: int) -> subprocess.Popen[bytes] | None:
     if engine.dialect.name != "sqlite" or rows < SQLITE_CHILD_MIN_ROWS or database in (None, "", ":memory:"):
         return None
     return subprocess.Popen(
-        [sys.executable, "-c", _SQLITE_WRITER, str(database)],
+        [sys.executable, "-m", "padis.store.sqlite_writer", str(database)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
