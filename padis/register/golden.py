@@ -133,11 +133,16 @@ def _write_persons(conn: Connection, now: dt.datetime) -> None:
     """Insert the golden rows, each field's value read from the record that won it.
 
     Most of a person's fields come from one record: the row is filled from one primary-key probe (the
-    record that won the first field present), then the fields other records won are filled in.
+    record that won the first field present); a field another record won reads that record (the
+    sub-select runs only then: CASE evaluates lazily on both databases).
     """
     rid = {f: f"(g.k_{f} & {RECORD_MASK})" for f in GOLDEN_FIELDS}
     primary = f"(COALESCE({', '.join(f'g.k_{f}' for f in GOLDEN_FIELDS)}) & {RECORD_MASK})"
-    values = [f"CASE WHEN {rid[f]} = s.record_id THEN s.{f} END" for f in GOLDEN_FIELDS]
+    values = [
+        f"CASE WHEN {rid[f]} = s.record_id THEN s.{f} WHEN g.k_{f} IS NOT NULL THEN "
+        f"(SELECT x.{f} FROM source_record x WHERE x.record_id = {rid[f]}) END"
+        for f in GOLDEN_FIELDS
+    ]
     cols = ", ".join((*GOLDEN_FIELDS, *(record_column(f) for f in GOLDEN_FIELDS)))
     conn.execute(
         text(
@@ -148,21 +153,6 @@ def _write_persons(conn: Connection, now: dt.datetime) -> None:
         ),
         {"now": now},
     )
-    conn.exec_driver_sql("DROP TABLE IF EXISTS _mixed")
-    conn.exec_driver_sql(
-        "CREATE TEMP TABLE _mixed AS SELECT person_id FROM _golden g WHERE "
-        + " OR ".join(f"{rid[f]} <> {primary}" for f in GOLDEN_FIELDS)
-    )
-    if conn.exec_driver_sql("SELECT 1 FROM _mixed LIMIT 1").first():
-        # NULL with a winning record: exactly the fields another record than the primary won
-        # (COALESCE reads that record only then).
-        fills = ", ".join(
-            f"{f} = COALESCE({f}, (SELECT s.{f} FROM source_record s "
-            f"WHERE s.record_id = person.{record_column(f)}))"
-            for f in GOLDEN_FIELDS
-        )
-        conn.exec_driver_sql(f"UPDATE person SET {fills} WHERE person_id IN (SELECT person_id FROM _mixed)")
-    conn.exec_driver_sql("DROP TABLE _mixed")
 
 
 def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, int]:
