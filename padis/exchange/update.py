@@ -67,10 +67,6 @@ def _value(field: str, value: str) -> Any:
     return value
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def apply_changes(
     engine: Engine, agency: str, grant: Grant, changes: list[Change], *, client: str | None = None
 ) -> list[ChangeOutcome]:

@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from padis.register.golden import GOLDEN_FIELDS, record_column
+
 LIFE_EVENTS: tuple[str, ...] = ("birth", "death", "marriage", "divorce", "move", "hukou_transfer")
 
 
@@ -52,8 +54,6 @@ def _payload_sql(conn: Connection) -> str:
 
 
 def _record_columns(alias: str) -> str:
-    from padis.register.golden import GOLDEN_FIELDS, record_column
-
     return ", ".join(f"{alias}.{record_column(f)}" for f in GOLDEN_FIELDS)
 
 

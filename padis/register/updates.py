@@ -20,10 +20,11 @@ import polars as pl
 from sqlalchemy import Engine, text
 
 from padis.collect.models import DATE_COLUMNS, PERSON_COLUMNS
+from padis.collect.service import insert_batch
 from padis.errors import InputError
 from padis.register.golden import record_column
 from padis.register.service import apply_batch, utcnow
-from padis.store.bulk import write_arrow
+from padis.store.bulk import bulk_session
 
 API_FILE = "api"
 # The feed event a change of this field is (others are ``update``).
@@ -121,19 +122,9 @@ def record_claims(
         "received_at": now,
         "committed_at": now,
     }
-    with engine.begin() as conn:
-        cols = ", ".join(batch)
-        batch_id = int(
-            conn.execute(
-                text(
-                    f"INSERT INTO batch ({cols}) VALUES ({', '.join(':' + k for k in batch)}) "
-                    "RETURNING batch_id"
-                ),
-                batch,
-            ).scalar_one()
-        )
-        write_arrow(
-            conn,
+    with bulk_session(engine) as session:
+        batch_id = insert_batch(session, batch)
+        session.write(
             "source_record",
             frame,
             constants={"batch_id": batch_id, "agency": agency, "file_hash": digest, "received_at": now},
@@ -141,17 +132,15 @@ def record_claims(
         if "person_id" in frame.columns and "id_number" in frame.columns:
             # Later records with the same number (collected, resolved by number) find the same person.
             keys = frame.filter(pl.col("person_id").is_not_null() & pl.col("id_number").is_not_null())
-            write_arrow(
-                conn,
+            session.write(
                 "person_key",
                 keys.select(pl.col("id_number").alias("key"), "person_id").unique("key"),
                 on_conflict_ignore=True,
             )
-        ids = conn.execute(
-            text("SELECT record_id FROM source_record WHERE batch_id = :b ORDER BY row_number"),
-            {"b": batch_id},
-        ).scalars()
-        record_ids = [int(r) for r in ids]
+        ids = session.execute(
+            "SELECT record_id FROM source_record WHERE batch_id = :b ORDER BY row_number", {"b": batch_id}
+        )
+        record_ids = [int(r[0]) for r in ids]
     stats = apply_batch(engine, batch_id)
     return RecordedBatch(batch_id, record_ids, stats)
 
@@ -170,14 +159,13 @@ def record_updates(
     bad = [u.field for u in updates if u.field not in PERSON_COLUMNS or u.field == "id_number"]
     if bad:
         raise InputError("field cannot be updated", where=f"{agency} update", why=", ".join(sorted(set(bad))))
-    pids = pl.DataFrame({"person_id": [u.person_id for u in updates]}, schema={"person_id": pl.Int64})
     with engine.connect() as conn:
         known = dict(
             conn.execute(
                 text("SELECT person_id, id_number FROM person WHERE person_id IN :p").bindparams(
                     _expanding("p")
                 ),
-                {"p": sorted(set(pids.get_column("person_id").to_list()))},
+                {"p": sorted({u.person_id for u in updates})},
             ).all()
         )
     missing = [u.person_id for u in updates if u.person_id not in known]

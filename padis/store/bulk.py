@@ -41,10 +41,6 @@ SQLITE_CHUNK_ROWS = 100_000
 SQLITE_CHILD_MIN_ROWS = 50_000
 
 
-def _as_arrow(data: pa.Table | pl.DataFrame) -> pa.Table:
-    return data.to_arrow() if isinstance(data, pl.DataFrame) else data
-
-
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -57,6 +53,16 @@ def _pg_ready(col: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_dictionary(t) or pa.types.is_string_view(t):
         return col.cast(pa.string())
     return col
+
+
+def _rows_to_send(data: pa.Table | pl.DataFrame) -> pl.DataFrame:
+    """``data`` as Polars without the columns that are null throughout (left to their defaults)."""
+    frame = data if isinstance(data, pl.DataFrame) else pl.from_arrow(data)
+    assert isinstance(frame, pl.DataFrame)
+    if frame.height == 0:
+        return frame
+    nulls = frame.null_count()
+    return frame.select([c for c in frame.columns if nulls.get_column(c).item() < frame.height])
 
 
 def write_arrow(
@@ -73,12 +79,9 @@ def write_arrow(
     row. Columns that are null throughout are left to their default. ``on_conflict_ignore`` skips
     rows that violate a unique constraint. Returns the number of rows sent.
     """
-    frame = data if isinstance(data, pl.DataFrame) else pl.from_arrow(data)
-    assert isinstance(frame, pl.DataFrame)
+    frame = _rows_to_send(data)
     if frame.height == 0:
         return 0
-    nulls = frame.null_count()
-    frame = frame.select([c for c in frame.columns if nulls.get_column(c).item() < frame.height])
     if conn.dialect.name == "sqlite":
         _write_sqlite(conn, table, frame, dict(constants or {}), on_conflict_ignore)
     elif conn.dialect.name == "postgresql":
@@ -446,12 +449,9 @@ class SqliteChildSession:
         on_conflict_ignore: bool = False,
     ) -> int:
         """Send ``data`` (plus constant columns) for the child to append; return the rows sent."""
-        frame = data if isinstance(data, pl.DataFrame) else pl.from_arrow(data)
-        assert isinstance(frame, pl.DataFrame)
+        frame = _rows_to_send(data)
         if frame.height == 0:
             return 0
-        nulls = frame.null_count()
-        frame = frame.select([c for c in frame.columns if nulls.get_column(c).item() < frame.height])
         if constants:
             frame = frame.with_columns([pl.lit(v).alias(k) for k, v in constants.items()])
         arrow = _sqlite_frame(frame).to_arrow()
