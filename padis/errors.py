@@ -27,6 +27,10 @@ class ConfigError(PadisError):
     """A setting, mapping or settings file is wrong."""
 
 
+class StorageError(PadisError):
+    """The database could not take a write (disk full, locked, a writer process gone)."""
+
+
 class AccessDenied(PadisError):
     """The caller may not do this (agreement, role, scope or purpose)."""
 

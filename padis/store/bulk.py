@@ -33,6 +33,8 @@ import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from padis.errors import StorageError
+
 COPY_CHUNK_ROWS = 200_000
 # Small enough that the server starts on a COPY's first chunk soon, while we build the next ones.
 BINARY_CHUNK_ROWS = 25_000
@@ -403,6 +405,7 @@ class SqliteChildSession:
 
     def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         self.proc = proc
+        self.database = str(proc.args[-1]) if isinstance(proc.args, list) else "SQLite database"
         self._send({"op": "open"})
         self._answer()  # the child is connected and holds the write lock
 
@@ -423,12 +426,14 @@ class SqliteChildSession:
         line = self.proc.stdout.readline()
         if not line:
             err = self.proc.stderr.read().decode(errors="replace")[-2000:] if self.proc.stderr else ""
-            raise RuntimeError(f"the SQLite writer process stopped: {err}")
+            raise StorageError(
+                "the SQLite writer process stopped", where=self.database, why=err.strip() or "no message"
+            )
         answer: dict[str, Any] = json.loads(line)
         if "error" in answer:
             if answer["kind"] == "IntegrityError":
                 raise IntegrityError("bulk batch write", None, RuntimeError(answer["error"]))
-            raise RuntimeError(f"the SQLite writer failed: {answer['error']}")
+            raise StorageError("the batch could not be written", where=self.database, why=answer["error"])
         return answer
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:

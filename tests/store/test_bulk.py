@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
+from padis.errors import StorageError
 from padis.store import bulk
 from padis.store.bulk import batch_session, bulk_session, read_arrow, write_arrow
 
@@ -99,6 +100,17 @@ def test_batch_session_rolls_back_on_error(scratch: Engine) -> None:
         session.execute("INSERT INTO scratch (k) VALUES (:k)", {"k": 5})
     with scratch.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM scratch")).scalar_one() == 0
+
+
+def test_child_failure_is_one_clear_error(engine: Engine) -> None:
+    """A write the SQLite writer child cannot do reaches the user as ``where: what (why)``, nothing stored."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the writer child serves SQLite files only")
+    with pytest.raises(StorageError) as raised, batch_session(engine, 10**6) as session:
+        session.write("no_such_table", _frame(10))
+        session.execute("SELECT 1")
+    assert raised.value.what == "the batch could not be written"
+    assert raised.value.where == engine.url.database and "no_such_table" in raised.value.why
 
 
 def test_write_numbers_nulls_and_categoricals(engine: Engine) -> None:
