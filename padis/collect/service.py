@@ -9,7 +9,9 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -17,17 +19,15 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from padis.collect.mapping import Mapping, check_agency, find_mapping, identity_mapping, load_mapping
+from padis.collect.parts import SHARED_COLUMNS, CheckedPart, Tally, check_parts
 from padis.collect.reader import SourceTable, read_source
-from padis.collect.records import build_quarantine, build_records, reason_counts
 from padis.collect.report import ImportReport
-from padis.collect.validate import WARNINGS, check_columns, validate
+from padis.collect.validate import check_columns
 from padis.errors import InputError
 from padis.store.bulk import BulkSession, SqliteChildSession, batch_session, start_writer, stop_writer
 
-WRITE_CHUNK_ROWS = 100_000
 CRASH_ENV = "PADIS_TEST_CRASH_AFTER_ROWS"  # test hook: SIGKILL this process after N rows are written
 
-SHARED_COLUMNS = ("agency", "record_type", "file_hash", "received_at")
 Progress = Callable[[str, int, int], None]
 
 
@@ -101,33 +101,85 @@ def insert_batch(session: BulkSession | SqliteChildSession, values: dict[str, ob
 def store_batch(
     engine: Engine,
     batch: dict[str, object],
-    records: pl.DataFrame,
-    quarantine: pl.DataFrame,
+    parts: Iterable[CheckedPart],
+    *,
+    rows: int,
     progress: Progress = _noop,
     writer: subprocess.Popen[bytes] | None = None,
-) -> int:
-    """Write the batch row, its records and its quarantined rows in ONE transaction; return batch_id.
+) -> tuple[int, Tally]:
+    """Write the batch row, its parts' records and quarantined rows in ONE transaction.
 
-    ``writer``: a SQLite writer child from :func:`padis.store.bulk.start_writer` (taken over).
+    Each part's records are written by a sender thread while the next part is validated (the
+    database, or the SQLite writer child, works on another core). The batch row is inserted first
+    (a file already collected fails here, before any work) and gets its counts at the end.
+    ``rows``: the rows read (for progress). ``writer``: a SQLite writer child from
+    :func:`padis.store.bulk.start_writer` (taken over). Returns the batch id and what the parts held.
     """
-    # Columns equal on every record of the batch travel once, not per row.
-    shared = {c: records.get_column(c)[0] for c in SHARED_COLUMNS if c in records.columns and records.height}
-    records = records.drop([c for c in shared if c in records.columns])
-    with batch_session(engine, records.height + quarantine.height, writer) as session:
+    tally = Tally()
+    quarantined: list[pl.DataFrame] = []
+    with batch_session(engine, rows, writer) as session, ThreadPoolExecutor(1, "padis-store") as sender:
         batch_id = insert_batch(session, batch)
+        constants = {"batch_id": batch_id, **{c: batch[c] for c in SHARED_COLUMNS}}
+        pending: deque[tuple[Future[int], int]] = deque()
         written = 0
-        total = records.height + quarantine.height
-        for start in range(0, max(records.height, 1), WRITE_CHUNK_ROWS):
-            part = records.slice(start, WRITE_CHUNK_ROWS)
-            if part.height == 0:
-                break
-            session.write("source_record", part, constants={"batch_id": batch_id, **shared})
-            written += part.height
-            progress("store", written, total)
-            _maybe_crash(written)
-        session.write("quarantine", quarantine, constants={"batch_id": batch_id})
-        progress("store", total, total)
-    return batch_id
+        for part in parts:
+            tally.add(part)
+            progress("validate", tally.stored + tally.quarantined, rows)
+            quarantined.append(part.quarantine)
+            if part.records.height:
+                job = _submit(sender, session, part.records, constants)
+                pending.append((job, part.records.height))
+            while len(pending) > 1:  # at most one part waits while another is written
+                written = _finish_write(pending, written, rows, progress)
+        while pending:
+            written = _finish_write(pending, written, rows, progress)
+        session.write("quarantine", pl.concat(quarantined), constants={"batch_id": batch_id})
+        session.execute(
+            "UPDATE batch SET rows_stored = :s, rows_quarantined = :q, report = :r WHERE batch_id = :b",
+            {"s": tally.stored, "q": tally.quarantined, "r": _batch_report(rows, tally), "b": batch_id},
+        )
+        progress("store", rows, rows)
+    return batch_id, tally
+
+
+def _submit(
+    sender: ThreadPoolExecutor,
+    session: BulkSession | SqliteChildSession,
+    records: pl.DataFrame,
+    constants: dict[str, object],
+) -> Future[int]:
+    """Write ``records`` on the sender thread (in this one for an in-process SQLite connection)."""
+    if isinstance(session, SqliteChildSession) or session.dialect == "postgresql":
+        return sender.submit(session.write, "source_record", records, constants=constants)
+    # sqlite3 objects stay in the thread that made them; that database has no other core to use anyway.
+    done: Future[int] = Future()
+    done.set_result(session.write("source_record", records, constants=constants))
+    return done
+
+
+def _finish_write(
+    pending: deque[tuple[Future[int], int]], written: int, rows: int, progress: Progress
+) -> int:
+    """Wait for the oldest part's write; return the rows written so far."""
+    job, height = pending.popleft()
+    job.result()
+    written += height
+    progress("store", written, rows)
+    _maybe_crash(written)
+    return written
+
+
+def _batch_report(rows: int, tally: Tally) -> str:
+    """The batch row's report: counts by outcome and by reason (JSON)."""
+    return json.dumps(
+        {
+            "rows_read": rows,
+            "rows_stored": tally.stored,
+            "rows_quarantined": tally.quarantined,
+            "by_reason": tally.reasons(),
+        },
+        ensure_ascii=False,
+    )
 
 
 def collect_table(
@@ -164,15 +216,9 @@ def _collect_checked(
     progress: Progress,
 ) -> ImportReport:
     """:func:`collect_table` after the column check, with its writer child (if any) started."""
-    progress("validate", 0, table.frame.height)
-    validated = validate(table.frame, mapping)
-    progress("validate", table.frame.height, table.frame.height)
+    rows = table.frame.height
+    progress("validate", 0, rows)
     now = utcnow()
-    records = build_records(validated, mapping, file_hash=file_hash, received_at=now)
-    quarantine = build_quarantine(validated, table.frame, mapping, created_at=now)
-    by_reason = reason_counts(validated)
-    if records.height + quarantine.height != table.frame.height:  # pragma: no cover - an invariant
-        raise RuntimeError("rows lost between validation and storage")
     report = ImportReport(
         file=file_name,
         agency=mapping.agency,
@@ -180,11 +226,9 @@ def _collect_checked(
         record_type=mapping.record,
         file_hash=file_hash,
         batch_id=None,
-        rows_read=table.frame.height,
-        rows_stored=records.height,
-        rows_quarantined=quarantine.height,
-        by_reason=by_reason,
-        rows_with_warnings=int(validated.good.select(pl.col(WARNINGS).is_not_null().sum()).item()),
+        rows_read=rows,
+        rows_stored=0,
+        rows_quarantined=0,
     )
     batch = {
         "agency": mapping.agency,
@@ -195,34 +239,36 @@ def _collect_checked(
         "file_format": table.format,
         "encoding": table.encoding,
         "parent_batch_id": parent_batch_id,
-        "rows_read": report.rows_read,
-        "rows_stored": report.rows_stored,
-        "rows_quarantined": report.rows_quarantined,
+        "rows_read": rows,
+        "rows_stored": 0,  # set with the counts once every part is checked, in the same transaction
+        "rows_quarantined": 0,
         "report": "{}",
         "mapping": mapping.to_json(),
         "received_at": now,
         "committed_at": now,
     }
-    batch["report"] = json.dumps(
-        {
-            k: v
-            for k, v in report.to_dict().items()
-            if k in ("rows_read", "rows_stored", "rows_quarantined", "by_reason")
-        },
-        ensure_ascii=False,
-    )
-    checked = time.perf_counter()
+    parts = check_parts(table.frame, mapping, file_hash=file_hash, received_at=now)
     try:
-        report.batch_id = store_batch(engine, batch, records, quarantine, progress, writer)
+        report.batch_id, tally = store_batch(
+            engine, batch, parts, rows=rows, progress=progress, writer=writer
+        )
     except IntegrityError:
         # Another process committed the same file first (unique agency + file hash): nothing changed.
         done = find_batch(engine, mapping.agency, file_hash)
         if done is None:
             raise
         report.batch_id, report.already_loaded = done[0], True
-        report.rows_stored = report.rows_quarantined = 0
-    report.timings = {"validate": round(checked - start, 3), "store": round(time.perf_counter() - checked, 3)}
+        report.timings = {"validate": 0.0, "store": round(time.perf_counter() - start, 3)}
+        report.seconds = time.perf_counter() - start
+        return report
+    if tally.stored + tally.quarantined != rows:  # pragma: no cover - an invariant
+        raise RuntimeError("rows lost between validation and storage")
+    report.rows_stored, report.rows_quarantined = tally.stored, tally.quarantined
+    report.by_reason, report.rows_with_warnings = tally.reasons(), tally.warned
     report.seconds = time.perf_counter() - start
+    # Validation and storage overlap: "store" is the time not spent validating.
+    validate_s = min(tally.validate_seconds, report.seconds)
+    report.timings = {"validate": round(validate_s, 3), "store": round(report.seconds - validate_s, 3)}
     return report
 
 

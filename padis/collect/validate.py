@@ -23,6 +23,8 @@ from padis.standards.idnumber import check_ids
 REASONS = "_reasons"
 WARNINGS = "_warnings"
 SOURCE_KEY = "_source_key"
+# Set by :func:`mark_first_keys` on a whole batch, so a part of it can be validated alone.
+FIRST_KEY = "_first_key"
 _TRUE = {"1", "true", "t", "yes", "y", "是", "真"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "假"}
 # Identity number fields and the sex / birth-date fields of the same person (cross-field checks).
@@ -152,15 +154,32 @@ def _texts(frame: pl.DataFrame, reasons: list[Reason], alias: str) -> pl.DataFra
     return flagged.drop("_any").join(hits, on=ROW_COLUMN, how="left", maintain_order="left")
 
 
+def _source_key(mapping: Mapping) -> pl.Expr:
+    return (_clean(mapping.record_id) if mapping.record_id else pl.lit(None, pl.String)).alias(SOURCE_KEY)
+
+
+def mark_first_keys(frame: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
+    """``frame`` with ``FIRST_KEY``: false on a row whose record key an earlier row of the batch has."""
+    if not mapping.record_id:
+        return frame
+    return frame.with_columns(_source_key(mapping).is_first_distinct().alias(FIRST_KEY))
+
+
 def validate(frame: pl.DataFrame, mapping: Mapping, *, today: dt.date | None = None) -> Validated:
-    """Map ``frame`` (all text) onto the mapping's record and check every row against the dictionary."""
+    """Map ``frame`` (all text) onto the mapping's record and check every row against the dictionary.
+
+    The record key is checked unique within ``frame``, or within the batch it was sliced from when
+    :func:`mark_first_keys` marked that batch first.
+    """
     today = today or dt.date.today()
     rec = mapping.record_def
     mapped_fields = [f for f in rec.fields if mapping.source_of(f.name) is not None]
     raw_cols = {f.name: _clean(str(mapping.source_of(f.name))) for f in mapped_fields}
+    marked = FIRST_KEY in frame.columns
     base = frame.select(
         pl.col(ROW_COLUMN),
-        (_clean(mapping.record_id) if mapping.record_id else pl.lit(None, pl.String)).alias(SOURCE_KEY),
+        _source_key(mapping),
+        *([pl.col(FIRST_KEY)] if marked else []),
         *(expr.alias(f"_raw_{name}") for name, expr in raw_cols.items()),
         *(
             [_date_expr(_clean(mapping.event_date), list(DEFAULT_DATE_FORMATS)).alias("_event_date_src")]
@@ -221,9 +240,10 @@ def validate(frame: pl.DataFrame, mapping: Mapping, *, today: dt.date | None = N
     elif "death_date" in names and "id_number" in names:
         cross.append(_reason(pl.col("death_date") < pl.col("_idbirth_id_number"), "death_date:before_birth"))
     if mapping.record_id:
+        first = pl.col(FIRST_KEY) if marked else pl.col(SOURCE_KEY).is_first_distinct()
         cross.append(
             _reason(
-                pl.col(SOURCE_KEY).is_not_null() & ~pl.col(SOURCE_KEY).is_first_distinct(),
+                pl.col(SOURCE_KEY).is_not_null() & ~first,
                 "record_id:duplicate_in_file",
             )
         )
