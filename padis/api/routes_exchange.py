@@ -25,6 +25,7 @@ from padis.api.schemas import (
     SupplementBody,
 )
 from padis.exchange.mutual import mutual_verify
+from padis.exchange.signing import webhook_secret
 from padis.exchange.sources import write_xlsx
 from padis.exchange.subscriptions import get_subscription, pull, subscribe
 from padis.exchange.supplement import supplement
@@ -129,7 +130,12 @@ def push_updates(request: Request, body: ChangesIn, principal: Principal = Depen
 def create_subscription(
     request: Request, body: SubscriptionIn, principal: Principal = Depends(caller)
 ) -> SubscriptionBody:
-    """Subscribe to change types (death, move, marriage, birth) in divisions; optional webhook URL."""
+    """Subscribe to change types (death, move, marriage, birth) in divisions; optional webhook URL.
+
+    A webhook subscription's answer carries its ``webhook_secret`` (this once): every delivery is signed
+    with it in ``X-Padis-Signature`` (``t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>``);
+    reject a delivery whose signature does not match or whose ``t`` is more than 5 minutes off.
+    """
     grant = grant_for(request, principal, "subscribe")
     sub = subscribe(
         request.app.state.engine, principal.name, grant, body.event_types, body.divisions, body.webhook_url
@@ -142,6 +148,7 @@ def create_subscription(
         event_types=list(sub.event_types),
         divisions=list(sub.divisions),
         webhook_url=sub.webhook_url,
+        webhook_secret=webhook_secret(sub.subscription_id) if sub.webhook_url else None,
     )
 
 

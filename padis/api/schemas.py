@@ -131,6 +131,11 @@ class SubscriptionBody(BaseModel):
     event_types: list[str]
     divisions: list[str]
     webhook_url: str | None
+    webhook_secret: str | None = Field(
+        default=None,
+        description="Returned once, when a webhook subscription is created: verify each delivery's "
+        "X-Padis-Signature (t=<unix seconds>,v1=<hex HMAC-SHA256(secret, '<t>.' + body)>) with it.",
+    )
 
 
 class EventsBody(BaseModel):

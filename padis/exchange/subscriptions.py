@@ -3,6 +3,7 @@
 Every event keeps the change feed's ``event_id`` so receivers de-duplicate; the feed is the durable
 log, and the outbox row for a webhook stays until the receiver answers 2xx, so nothing is lost while
 a receiver is down. Retries back off exponentially (2^attempts seconds, capped, with jitter).
+Every delivery is signed with the subscription's secret (:mod:`padis.exchange.signing`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import httpx
 from sqlalchemy import Connection, Engine, text
 
 from padis.errors import InputError
+from padis.exchange.signing import SIGNATURE_HEADER, sign, webhook_secret
 from padis.exchange.sources import division_contains, now_iso, read_feed
 from padis.security.policy import Grant, PolicyDenied
 
@@ -240,21 +242,24 @@ def deliver(
         with engine.connect() as conn:
             due = conn.execute(
                 text(
-                    "SELECT o.outbox_id, o.event_id, o.payload, o.attempts, s.webhook_url"
+                    "SELECT o.outbox_id, o.event_id, o.payload, o.attempts, s.webhook_url, s.subscription_id"
                     " FROM webhook_outbox o"
                     " JOIN subscription s ON s.subscription_id = o.subscription_id"
                     " WHERE o.delivered_at IS NULL AND o.next_attempt_at <= :now ORDER BY o.seq LIMIT :n"
                 ),
                 {"now": now_ms, "n": limit},
             ).all()
-        for outbox_id, event_id, payload, attempts, url in due:
+        for outbox_id, event_id, payload, attempts, url, subscription_id in due:
             error = None
+            body = payload.encode()
+            headers = {
+                "Content-Type": "application/json",
+                "X-Padis-Event-Id": event_id,
+                "X-Padis-Subscription": str(subscription_id),
+                SIGNATURE_HEADER: sign(webhook_secret(subscription_id), body),
+            }
             try:
-                resp = http.post(
-                    url,
-                    content=payload.encode(),
-                    headers={"Content-Type": "application/json", "X-Padis-Event-Id": event_id},
-                )
+                resp = http.post(url, content=body, headers=headers)
                 if not 200 <= resp.status_code < 300:
                     error = f"HTTP {resp.status_code}"
             except httpx.HTTPError as exc:

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from padis.exchange.agreements import load_client
 from padis.exchange.fixtures import build_world
+from padis.exchange.signing import SIGNATURE_HEADER, verify, webhook_secret
 from padis.exchange.subscriptions import deliver, fan_out, pending, pull, subscribe
 from padis.exchange.update import Change, apply_changes
 from padis.security.policy import authorize
@@ -98,10 +99,12 @@ def _free_port() -> int:
 
 class _Receiver(BaseHTTPRequestHandler):
     received: list[str] = []
+    signed: list[tuple[str, str, bytes]] = []
 
     def do_POST(self) -> None:  # noqa: N802 - the http.server API
         body = self.rfile.read(int(self.headers["Content-Length"]))
         _Receiver.received.append(self.headers["X-Padis-Event-Id"])
+        _Receiver.signed.append((self.headers["X-Padis-Subscription"], self.headers[SIGNATURE_HEADER], body))
         assert json.loads(body)["event_id"] == self.headers["X-Padis-Event-Id"]
         self.send_response(204)
         self.end_headers()
@@ -115,7 +118,7 @@ def test_webhook_receiver_down_then_up_gets_every_event(engine):  # type: ignore
     world = build_world(engine, n_persons=90)
     port = _free_port()
     _, grant = _grant(engine, "civil_affairs_bj", "subscribe")
-    subscribe(
+    sub = subscribe(
         engine, "civil_affairs_bj", grant, ["death"], ["110000"], webhook_url=f"http://127.0.0.1:{port}/hook"
     )
     _, ugrant = _grant(engine, "civil_affairs_bj", "update", ["death_date"])
@@ -133,7 +136,7 @@ def test_webhook_receiver_down_then_up_gets_every_event(engine):  # type: ignore
     with engine.connect() as conn:
         attempts = {r[0] for r in conn.execute(text("SELECT attempts FROM webhook_outbox"))}
     assert attempts == {2}
-    _Receiver.received = []
+    _Receiver.received, _Receiver.signed = [], []
     server = ThreadingHTTPServer(("127.0.0.1", port), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -156,3 +159,8 @@ def test_webhook_receiver_down_then_up_gets_every_event(engine):  # type: ignore
             r[0] for r in conn.execute(text("SELECT event_id FROM change_feed WHERE event_type = 'death'"))
         }
     assert set(_Receiver.received) == ids and len(ids) == 15
+    # Every delivery is signed for this subscription; the receiver can tell a forged or altered one.
+    secret = webhook_secret(sub.subscription_id)
+    assert {s for s, _, _ in _Receiver.signed} == {str(sub.subscription_id)}
+    assert all(verify(secret, header, body) for _, header, body in _Receiver.signed)
+    assert not any(verify(secret, header, body + b" ") for _, header, body in _Receiver.signed)
