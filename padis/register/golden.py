@@ -45,6 +45,12 @@ MAX_DAY = (1 << DAY_BITS) - 1
 EPOCH_YEAR = 1800
 
 
+def analyze(conn: Connection, table: str) -> None:
+    """Give PostgreSQL's planner statistics of a temp table (autovacuum never analyzes them)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {table}")
+
+
 def authority(field: str) -> str:
     """The authoritative agency of a golden field."""
     return get_dictionary().authority(field)
@@ -127,6 +133,7 @@ def _winners(conn: Connection, scoped: bool) -> None:
         f"SELECT person_id, {best}, CASE WHEN MIN(agency) <> MAX(agency) THEN 1 ELSE 0 END AS multi "
         "FROM t GROUP BY person_id"
     )
+    analyze(conn, "_golden")
 
 
 def _write_persons(conn: Connection, now: dt.datetime) -> None:
@@ -217,6 +224,7 @@ def _disagreements(conn: Connection, scoped: bool) -> None:
         "JOIN person p ON p.person_id = r.related_person_id WHERE r.record_type = 'marriage' "
         "AND r.related_person_id IN (SELECT person_id FROM _multi)) c WHERE mask <> 0"
     )
+    analyze(conn, "_dis")
 
 
 def _queue_conflicts(conn: Connection, now: dt.datetime, *, scoped: bool) -> int:
@@ -226,6 +234,7 @@ def _queue_conflicts(conn: Connection, now: dt.datetime, *, scoped: bool) -> int
     """
     conn.exec_driver_sql("DROP TABLE IF EXISTS _multi")
     conn.exec_driver_sql("CREATE TEMP TABLE _multi AS SELECT person_id FROM _golden WHERE multi = 1")
+    analyze(conn, "_multi")
     if not conn.exec_driver_sql("SELECT 1 FROM _multi LIMIT 1").first():
         conn.exec_driver_sql("DROP TABLE _multi")
         return 0

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, text
 
 from padis.errors import InputError
 from padis.register.feed import write_batch_events
-from padis.register.golden import GOLDEN_FIELDS, rebuild
+from padis.register.golden import GOLDEN_FIELDS, analyze, rebuild
 from padis.register.identity import RESOLVE_COLUMNS, PersonResolver, get_resolver
 from padis.store.bulk import bulk_session, write_arrow
 
@@ -54,6 +54,7 @@ def _set_person_ids(conn: Connection, mapping: pl.DataFrame, column: str) -> int
         "_resolved",
         mapping.select(pl.col("record_id").cast(pl.Int64), pl.col("person_id").cast(pl.Int64)),
     )
+    analyze(conn, "_resolved")
     n = conn.exec_driver_sql(
         f"UPDATE source_record SET {column} = r.person_id FROM _resolved AS r "
         "WHERE r.record_id = source_record.record_id"
@@ -117,6 +118,9 @@ def rebuild_all(engine: Engine, *, resolver: PersonResolver | None = None) -> di
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
             conn.exec_driver_sql("PRAGMA cache_size=-262144")
+        else:
+            # Hash joins and sorts over every record stay in memory instead of spilling in batches.
+            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         linked = sum(_set_person_ids(conn, resolved[c], c) for c in resolved)
         stats = rebuild(conn, scoped=False, now=now)
         pending = [r[0] for r in conn.exec_driver_sql("SELECT batch_id FROM batch WHERE applied_at IS NULL")]
