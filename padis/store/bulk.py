@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from padis.errors import StorageError
 
@@ -302,6 +302,10 @@ def read_arrow(
     """
     from sqlalchemy import text
 
+    if conn.dialect.name == "postgresql":
+        table = _pg_copy_out(conn, sql, params, schema)
+        if table is not None:
+            return table
     result = conn.execute(text(sql), dict(params or {}))
     names = list(result.keys())
     rows = result.fetchall()
@@ -315,6 +319,73 @@ def read_arrow(
         else:
             arrays[name] = pa.array(values, type=typ)
     return pa.table(arrays)
+
+
+# PostgreSQL type OIDs whose CSV text Arrow parses exactly (integers widened to int64, as Python ints were).
+_PG_ARROW: dict[int, pa.DataType] = {
+    16: pa.bool_(),
+    20: pa.int64(),
+    21: pa.int64(),
+    23: pa.int64(),
+    25: pa.string(),
+    700: pa.float64(),
+    701: pa.float64(),
+    1042: pa.string(),
+    1043: pa.string(),
+    1082: pa.date32(),
+    1114: pa.timestamp("us"),
+}
+
+
+def _pg_copy_out(
+    conn: Connection, sql: str, params: Mapping[str, Any] | None, schema: pa.Schema | None
+) -> pa.Table | None:
+    """``sql``'s result through ``COPY (sql) TO STDOUT`` as CSV parsed by Arrow (columnar, no row objects).
+
+    None when a result column has a type without an exact CSV form here (numeric, timestamptz, json, …):
+    the caller then fetches rows.
+    """
+    values = dict(params or {}) or None
+    # psycopg reads %-placeholders only when there are parameters.
+    query = _NAMED.sub(r"%(\1)s", sql.replace("%", "%%")) if values else sql
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(f"SELECT * FROM ({query}) AS q LIMIT 0", values)
+        columns = [(d.name, d.type_code) for d in cur.description or []]
+        names = [n for n, _ in columns]
+        if not columns or len(set(names)) < len(names) or any(o not in _PG_ARROW for _, o in columns):
+            return None
+        data = io.BytesIO()
+        with cur.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)", values) as copy:
+            for block in copy:
+                data.write(block)
+    except Exception as exc:  # the driver's error, raised as SQLAlchemy's (as for every other query)
+        raise DBAPIError.instance(sql, values, exc, type(exc)) from exc
+    finally:
+        cur.close()
+    types = {n: _PG_ARROW[o] for n, o in columns}
+    if data.tell() == 0:
+        table = pa.table({n: pa.array([], type=types[n]) for n in names})
+    else:
+        data.seek(0)
+        table = pacsv.read_csv(
+            data,
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                null_values=[""],  # PostgreSQL writes NULL as an empty unquoted field, '' as ""
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+                true_values=["t"],
+                false_values=["f"],
+            ),
+        )
+    if schema is not None:
+        table = table.cast(
+            pa.schema([schema.field(n) if n in schema.names else table.schema.field(n) for n in names])
+        )
+    return table
 
 
 def _first(values: Sequence[Any]) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+import pyarrow as pa
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
@@ -137,3 +138,38 @@ def test_write_numbers_nulls_and_categoricals(engine: Engine) -> None:
         (3_000_000_000, None, -2e300, "a"),
     ]
     assert [str(r[4]) for r in rows] == ["None", "1917-01-12", "1969-12-31"]
+
+
+def test_read_keeps_empty_text_nulls_percent_and_params(scratch: Engine) -> None:
+    """Reading (PostgreSQL: COPY … TO STDOUT parsed by Arrow) tells '' from NULL and binds parameters."""
+    with scratch.begin() as conn:
+        write_arrow(
+            conn,
+            "scratch",
+            pl.DataFrame(
+                {"k": [1, 2, 3], "s": ["", None, "50%\n,x"], "d": [dt.date(2020, 2, 29), None, None]}
+            ),
+        )
+    with scratch.connect() as conn:
+        got = read_arrow(
+            conn,
+            "SELECT k, s, d FROM scratch WHERE s LIKE '%' OR k >= :k ORDER BY k",
+            {"k": 2},
+            schema=pa.schema([("d", pa.date32())]),  # SQLite keeps dates as text
+        )
+        unbound = read_arrow(conn, "SELECT k FROM scratch WHERE s LIKE '50%' ORDER BY k")
+        none = read_arrow(conn, "SELECT k, s FROM scratch WHERE k > :k", {"k": 99})
+    assert got.to_pylist() == [
+        {"k": 1, "s": "", "d": dt.date(2020, 2, 29)},
+        {"k": 2, "s": None, "d": None},
+        {"k": 3, "s": "50%\n,x", "d": None},
+    ]
+    assert unbound.column("k").to_pylist() == [3]
+    assert none.num_rows == 0 and none.column_names == ["k", "s"]
+
+
+def test_read_of_a_bad_query_is_a_database_error(engine: Engine) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    with engine.connect() as conn, pytest.raises(DBAPIError):
+        read_arrow(conn, "SELECT no_such_column FROM batch WHERE batch_id = :b", {"b": 1})
