@@ -207,22 +207,29 @@ def _disagreements(conn: Connection, scoped: bool) -> None:
     """Temp table ``_dis``: claims of persons in ``_multi`` whose value differs from the golden one.
 
     One pass over the records (one person probe each); ``mask`` has bit i set when the record's value
-    of ``GOLDEN_FIELDS[i]`` differs. A marriage also speaks for its second party's marital status.
+    of ``GOLDEN_FIELDS[i]`` differs, and ``v_<field>`` holds the record's value as text, so queueing
+    reads only this small table. A marriage also speaks for its second party's marital status.
     """
     bits = " + ".join(
         f"CASE WHEN r.{f} <> p.{f} THEN {1 << i} ELSE 0 END" for i, f in enumerate(GOLDEN_FIELDS)
+    )
+    values = ", ".join(f"{_text(conn, f'r.{f}')} AS v_{f}" for f in GOLDEN_FIELDS)
+    second = ", ".join(
+        f"{_text(conn, 'r.marital_status') if f == 'marital_status' else 'NULL'} AS v_{f}"
+        for f in GOLDEN_FIELDS
     )
     marital = 1 << GOLDEN_FIELDS.index("marital_status")
     scan = " NOT INDEXED" if conn.dialect.name == "sqlite" and not scoped else ""
     conn.exec_driver_sql("DROP TABLE IF EXISTS _dis")
     conn.exec_driver_sql(
-        "CREATE TEMP TABLE _dis AS SELECT record_id, person_id, mask FROM ("
-        f"SELECT r.record_id, r.person_id, {bits} AS mask FROM source_record AS r{scan} "
+        "CREATE TEMP TABLE _dis AS SELECT * FROM ("
+        f"SELECT r.record_id, r.person_id, r.agency, {bits} AS mask, {values} FROM source_record AS r{scan} "
         "JOIN person p ON p.person_id = r.person_id WHERE r.person_id IN (SELECT person_id FROM _multi) "
-        "UNION ALL SELECT r.record_id, r.related_person_id, "
-        f"CASE WHEN r.marital_status <> p.marital_status THEN {marital} ELSE 0 END FROM source_record r "
-        "JOIN person p ON p.person_id = r.related_person_id WHERE r.record_type = 'marriage' "
-        "AND r.related_person_id IN (SELECT person_id FROM _multi)) c WHERE mask <> 0"
+        "UNION ALL SELECT r.record_id, r.related_person_id, r.agency, "
+        f"CASE WHEN r.marital_status <> p.marital_status THEN {marital} ELSE 0 END, {second} "
+        "FROM source_record r JOIN person p ON p.person_id = r.related_person_id "
+        "WHERE r.record_type = 'marriage' AND r.related_person_id IN (SELECT person_id FROM _multi)) c "
+        "WHERE mask <> 0"
     )
     analyze(conn, "_dis")
 
@@ -241,18 +248,17 @@ def _queue_conflicts(conn: Connection, now: dt.datetime, *, scoped: bool) -> int
     _disagreements(conn, scoped)
     total = 0
     for i, field in enumerate(GOLDEN_FIELDS):
-        golden, value = _text(conn, f"p.{field}"), _text(conn, f"r.{field}")
+        golden, value = _text(conn, f"p.{field}"), f"d.v_{field}"
         total += int(
             conn.execute(
                 text(
                     "INSERT INTO conflict (person_id, field, golden_value, golden_agency, other_value, "
                     "other_agency, record_id, status, created_at) "
-                    f"SELECT d.person_id, '{field}', MAX({golden}), MAX(w.agency), {value}, MIN(r.agency), "
-                    "MAX(r.record_id), 'open', :now FROM _dis d "
-                    "JOIN source_record r ON r.record_id = d.record_id "
+                    f"SELECT d.person_id, '{field}', MAX({golden}), MAX(w.agency), {value}, MIN(d.agency), "
+                    "MAX(d.record_id), 'open', :now FROM _dis d "
                     "JOIN person p ON p.person_id = d.person_id "
                     f"JOIN source_record w ON w.record_id = p.{record_column(field)} "
-                    f"WHERE (d.mask & {1 << i}) <> 0 AND r.agency <> w.agency AND NOT EXISTS ("
+                    f"WHERE (d.mask & {1 << i}) <> 0 AND d.agency <> w.agency AND NOT EXISTS ("
                     f"SELECT 1 FROM conflict x WHERE x.person_id = d.person_id AND x.field = '{field}' "
                     f"AND x.other_value = {value}) "
                     # The value staff overrode by accepting a conflict is not queued again.

@@ -63,6 +63,18 @@ def _set_person_ids(conn: Connection, mapping: pl.DataFrame, column: str) -> int
     return int(n or 0)
 
 
+def _tune(conn: Connection) -> None:
+    """Settings for one register transaction (set-based statements over many records)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+        conn.exec_driver_sql("PRAGMA cache_size=-262144")
+        return
+    # Hash joins and sorts over every record stay in memory instead of spilling in batches;
+    # JIT compiling each statement costs more (~0.3 s each) than it saves here.
+    conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+    conn.exec_driver_sql("SET LOCAL jit = off")
+
+
 def _resolve(engine: Engine, resolver: PersonResolver, batch_id: int | None) -> dict[str, pl.DataFrame]:
     out = {}
     for column in ("person_id", "related_person_id"):
@@ -81,8 +93,7 @@ def apply_batch(engine: Engine, batch_id: int, *, resolver: PersonResolver | Non
     resolved = _resolve(engine, resolver, batch_id)
     now = utcnow()
     with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+        _tune(conn)
         linked = sum(_set_person_ids(conn, resolved[c], c) for c in resolved)
         conn.exec_driver_sql("DROP TABLE IF EXISTS _scope")
         conn.exec_driver_sql("CREATE TEMP TABLE _scope (person_id BIGINT PRIMARY KEY)")
@@ -115,12 +126,7 @@ def rebuild_all(engine: Engine, *, resolver: PersonResolver | None = None) -> di
     resolved = _resolve(engine, resolver, None)
     now = utcnow()
     with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
-            conn.exec_driver_sql("PRAGMA cache_size=-262144")
-        else:
-            # Hash joins and sorts over every record stay in memory instead of spilling in batches.
-            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        _tune(conn)
         linked = sum(_set_person_ids(conn, resolved[c], c) for c in resolved)
         stats = rebuild(conn, scoped=False, now=now)
         pending = [r[0] for r in conn.exec_driver_sql("SELECT batch_id FROM batch WHERE applied_at IS NULL")]
