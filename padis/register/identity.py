@@ -1,7 +1,8 @@
 """The identity seam: which person each source record is about.
 
 A resolver takes a frame of source records (at least ``record_id`` and ``id_number``; the register
-passes the person-level columns too) and returns ``record_id, person_id`` for the records it can place.
+passes the person-level columns ``RESOLVE_COLUMNS`` too, or only those a resolver names in its
+``columns`` attribute) and returns ``record_id, person_id`` for the records it can place.
 ``IdNumberResolver`` joins on a valid 18-digit identity number: each distinct number is a key in
 ``person_key`` and gets a person id once, forever. ``padis.linkage.resolver.SplinkResolver`` links
 records probabilistically (typos, 15-digit numbers, missing numbers) against its state folder.
@@ -52,6 +53,9 @@ class PersonResolver(Protocol):
 
 class IdNumberResolver:
     """Default resolver: one person per valid identity number, ids kept in ``person_key``."""
+
+    # The only columns it reads (the register passes all of RESOLVE_COLUMNS to a resolver without this).
+    columns: tuple[str, ...] = ("record_id", "id_number")
 
     def resolve(self, engine: Engine, records: pl.DataFrame) -> pl.DataFrame:
         """Give every record with an identity number the person id of that number (new ones get one)."""

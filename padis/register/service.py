@@ -20,18 +20,20 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _unresolved(engine: Engine, batch_id: int | None, column: str) -> pl.DataFrame:
-    """Records (of one batch, or all) whose ``column`` person id is still unknown.
+def _unresolved(
+    engine: Engine, batch_id: int | None, column: str, wanted: tuple[str, ...] = RESOLVE_COLUMNS
+) -> pl.DataFrame:
+    """Records (of one batch, or all) whose ``column`` person id is still unknown, with ``wanted`` columns.
 
     A record's subject is offered with or without an identity number (a probabilistic resolver can
     place it by name, birth date and division); a second party only with its number (nothing else
     about it is on the record).
     """
     if column == "person_id":
-        cols = ", ".join(RESOLVE_COLUMNS)
+        cols = ", ".join(wanted)
         where = "person_id IS NULL AND (id_number IS NOT NULL OR name IS NOT NULL)"
     else:
-        cols = ", ".join(c if c != "id_number" else "related_id_number AS id_number" for c in RESOLVE_COLUMNS)
+        cols = ", ".join(c if c != "id_number" else "related_id_number AS id_number" for c in wanted)
         where = "related_person_id IS NULL AND related_id_number IS NOT NULL"
     where += " AND batch_id = :b" if batch_id is not None else ""
     with bulk_session(engine) as session:
@@ -78,7 +80,7 @@ def _tune(conn: Connection) -> None:
 def _resolve(engine: Engine, resolver: PersonResolver, batch_id: int | None) -> dict[str, pl.DataFrame]:
     out = {}
     for column in ("person_id", "related_person_id"):
-        records = _unresolved(engine, batch_id, column)
+        records = _unresolved(engine, batch_id, column, getattr(resolver, "columns", RESOLVE_COLUMNS))
         out[column] = (
             resolver.resolve(engine, records)
             if records.height
