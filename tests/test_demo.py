@@ -17,7 +17,11 @@ def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
     env["COLUMNS"] = "200"
     proc = subprocess.run(
         [sys.executable, "-m", "padis", "demo", "--workdir", str(tmp_path / "demo"), "--persons", "3000"],
-        capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        cwd=tmp_path,
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
@@ -28,3 +32,4 @@ def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
     assert re.search(r"audit chain\s+│ intact", out)
     assert "HTTP 403 purpose_not_allowed" in out
     assert (tmp_path / "demo" / "padis.db").exists()
+    assert "quarantined rows to correct in Excel" in out and (tmp_path / "demo" / "quarantine.xlsx").exists()

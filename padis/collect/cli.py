@@ -115,6 +115,42 @@ def fix_cmd(
     console.print(f"[green]fixed[/] row {quarantine_id}: {', '.join(result['fixes'])} (ready to resubmit)")
 
 
+@quarantine_app.command("export")
+def export_cmd(
+    out: Path = typer.Argument(..., help="Workbook to write (.xlsx)."),
+    batch: int | None = typer.Option(None, "--batch", help="Only rows of this batch."),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Only rows with this reason (or reason prefix)."
+    ),
+    status: str = typer.Option("open", "--status", help="open, fixed, or all."),
+) -> None:
+    """导出 Write quarantined rows to an Excel workbook to correct there (then `padis quarantine import`)."""
+    from padis.collect.quarantine_xlsx import export_workbook
+    from padis.store import get_engine
+
+    counts = export_workbook(
+        get_engine(), out, batch_id=batch, reason=reason, status=None if status == "all" else status
+    )
+    rows = sum(counts.values())
+    console.print(f"[green]exported[/] {rows:,} rows of {len(counts)} batch(es) to {out}")
+
+
+@quarantine_app.command("import")
+def import_cmd(
+    workbook: Path = typer.Argument(..., help="A workbook from `padis quarantine export`, corrected."),
+) -> None:
+    """导入 Record the cells changed in a corrected workbook as fixes (then `padis quarantine resubmit`)."""
+    from padis.collect.quarantine_xlsx import import_workbook
+    from padis.store import get_engine
+
+    result = import_workbook(get_engine(), workbook)
+    console.print(
+        f"[green]imported[/] {result.rows_read:,} rows: {result.rows_fixed:,} corrected "
+        f"({result.cells_changed:,} cells), {result.unchanged:,} unchanged"
+        + ("; next: padis quarantine resubmit" if result.rows_fixed else "")
+    )
+
+
 @quarantine_app.command("resubmit")
 def resubmit_cmd(
     batch: int | None = typer.Option(None, "--batch", help="Only fixed rows of this batch."),

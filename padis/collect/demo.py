@@ -39,3 +39,12 @@ def demo_step(ctx) -> None:  # type: ignore[no-untyped-def]
     )
     if top:
         ctx.report("collect: top quarantine reasons", top)
+    from padis.collect.quarantine_xlsx import MAX_EXPORT_ROWS, export_workbook
+
+    if 0 < totals["quarantined"] <= MAX_EXPORT_ROWS:
+        book = ctx.workdir / "quarantine.xlsx"
+        sheets = export_workbook(engine, book)
+        ctx.report(
+            "collect: quarantined rows to correct in Excel",
+            f"{book} ({sum(sheets.values()):,} rows, {len(sheets)} sheets; padis quarantine import reads it)",
+        )

@@ -48,3 +48,17 @@ def test_unknown_agency_is_one_line_exit_2(cli_db: str, extract: tuple[Path, Pat
     result = CliRunner().invoke(app, ["collect", str(extract[0]), "--agency", "police"])
     assert result.exit_code == 2
     assert "unknown agency" in result.output and "Traceback" not in result.output
+
+
+def test_quarantine_export_and_import(cli_db: str, extract: tuple[Path, Path], tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(app, ["collect", str(extract[0]), "--agency", "public_security"]).exit_code == 0
+    book = tmp_path / "fix.xlsx"
+    exported = runner.invoke(app, ["quarantine", "export", str(book)])
+    assert exported.exit_code == 0, exported.output
+    assert "exported" in exported.output and book.stat().st_size > 0
+    imported = runner.invoke(app, ["quarantine", "import", str(book)])
+    assert imported.exit_code == 0, imported.output
+    assert "0 corrected" in imported.output  # nothing edited: nothing recorded
+    missing = runner.invoke(app, ["quarantine", "import", str(tmp_path / "none.xlsx")])
+    assert missing.exit_code == 2 and "file not found" in missing.output
