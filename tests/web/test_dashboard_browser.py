@@ -91,3 +91,33 @@ def test_period_switch_and_ranking_select(page, server):
     page.wait_for_function(
         "() => window.padisCharts['chart-ranking'].getOption().series[0].name === '总和生育率'")
     assert page.console_errors == []
+
+
+def test_province_tile_map_colours_provinces_and_drills_down(page, server, screenshots):
+    _charts_ready(page)
+    tiles = page.evaluate(
+        """() => {
+             const opt = window.padisCharts['chart-map'].getOption();
+             return opt.series.flatMap((s) => s.data.map((t) => [t.name, t.code, t.value[2], s.name]));
+           }""")
+    assert len(tiles) == 34                                              # every provincial unit has a tile
+    with_data = {name: code for name, code, _, _ in tiles if code}
+    assert with_data == {"北京": "110000", "河北": "130000"}            # the synthetic node's provinces
+    assert _canvas_painted(page, "chart-map")
+    page.screenshot(path=str(screenshots / "stats-tile-map.png"), full_page=True)
+    page.select_option("#rank-indicator", "TFR")
+    page.wait_for_function(
+        "() => window.padisCharts['chart-map'].getOption().series[0].name === '总和生育率'")
+    # Clicking Hebei's tile drills down like the table link does.
+    page.evaluate(
+        """() => {
+             const c = window.padisCharts['chart-map'];
+             const s = c.getOption().series[0];
+             const i = s.data.findIndex((t) => t.code === '130000');
+             c.trigger('click', { data: s.data[i] });
+           }""")
+    page.wait_for_selector("#state[data-division='130000']", state="attached")
+    _charts_ready(page)
+    assert page.locator("#chart-map").count() == 0                       # no map below the node level
+    assert "division=130000" in page.url
+    assert page.console_errors == []

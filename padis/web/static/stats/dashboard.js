@@ -76,6 +76,67 @@
       });
   }
 
+  // A tile grid of the provinces (GB/T 2260 two-digit codes) at their rough relative positions:
+  // a schematic map that needs no boundary data (none may be downloaded here).
+  const TILES = {
+    "23": [7, 0, "黑龙江"], "15": [5, 1, "内蒙古"], "11": [6, 1, "北京"], "22": [7, 1, "吉林"],
+    "65": [0, 2, "新疆"], "62": [2, 2, "甘肃"], "64": [3, 2, "宁夏"], "14": [4, 2, "山西"],
+    "13": [5, 2, "河北"], "12": [6, 2, "天津"], "21": [7, 2, "辽宁"],
+    "63": [1, 3, "青海"], "61": [3, 3, "陕西"], "41": [4, 3, "河南"], "37": [5, 3, "山东"],
+    "54": [0, 4, "西藏"], "51": [2, 4, "四川"], "50": [3, 4, "重庆"], "42": [4, 4, "湖北"],
+    "34": [5, 4, "安徽"], "32": [6, 4, "江苏"], "31": [7, 4, "上海"],
+    "52": [2, 5, "贵州"], "43": [3, 5, "湖南"], "36": [4, 5, "江西"], "33": [5, 5, "浙江"],
+    "53": [1, 6, "云南"], "45": [2, 6, "广西"], "44": [3, 6, "广东"], "35": [4, 6, "福建"], "71": [5, 6, "台湾"],
+    "46": [3, 7, "海南"], "81": [4, 7, "香港"], "82": [5, 7, "澳门"],
+  };
+
+  function tilemap(state) {
+    if (!document.getElementById("chart-map")) return Promise.resolve();
+    const select = document.getElementById("rank-indicator");
+    const indicator = select ? select.value : "CBR";
+    return getJSON(`/stats/api/ranking?division=${state.division}&period=${state.period}&indicator=${indicator}`)
+      .then((d) => {
+        const c = chart("chart-map");
+        if (!c) return;
+        const byProvince = {};
+        d.codes.forEach((code, i) => { byProvince[code.slice(0, 2)] = { code, value: d.values[i] }; });
+        const tiles = Object.entries(TILES).map(([p, [x, y, name]]) => {
+          const hit = byProvince[p];
+          return { value: [x, y, hit ? hit.value : null], name, code: hit ? hit.code : null };
+        });
+        const data = tiles.filter((t) => t.code);
+        const empty = tiles.filter((t) => !t.code).map((t) => ({ ...t, value: [t.value[0], t.value[1], 0] }));
+        const values = d.values.length ? d.values : [0];
+        c.setOption({
+          tooltip: { formatter: (p) => `${p.data.name}<br>${d.label}：${p.data.value[2] == null ? "无数据"
+            : p.data.value[2].toLocaleString("zh-CN")} ${d.unit || ""}` },
+          grid: { left: 10, right: 10, top: 10, bottom: 50 },
+          xAxis: { type: "category", data: [0, 1, 2, 3, 4, 5, 6, 7], show: false },
+          yAxis: { type: "category", data: [0, 1, 2, 3, 4, 5, 6, 7], inverse: true, show: false },
+          visualMap: { min: Math.min(...values), max: Math.max(...values), calculable: true, orient: "horizontal",
+                       left: "center", bottom: 0, text: [d.label, ""], inRange: { color: ["#d6ecff", "#1f5fa8"] },
+                       seriesIndex: 0 },
+          series: [{
+            name: d.label, type: "heatmap", data, itemStyle: { borderColor: "#fff", borderWidth: 2 },
+            label: { show: true, formatter: (p) => p.data.name, fontSize: 11 },
+            emphasis: { itemStyle: { borderColor: "#333" } },
+          }, {
+            name: "无数据", type: "heatmap", data: empty,
+            itemStyle: { color: "#eceff3", borderColor: "#fff", borderWidth: 2 },
+            label: { show: true, formatter: (p) => p.data.name, fontSize: 11, color: "#9aa3ad" },
+            tooltip: { formatter: (p) => `${p.data.name}<br>无数据` },
+          }],
+        });
+        c.off("click");
+        c.on("click", (p) => {
+          if (!p.data.code || typeof htmx === "undefined") return;
+          const url = `/stats/panel?division=${p.data.code}&period=${state.period}`;
+          htmx.ajax("GET", url, { target: "#panel" }).then(() =>
+            history.pushState({}, "", `/stats?division=${p.data.code}&period=${state.period}`));
+        });
+      });
+  }
+
   function projection(state) {
     return getJSON(`/stats/api/projection?division=${state.division}`).then((d) => {
       const c = chart("chart-projection");
@@ -97,10 +158,11 @@
     const el = document.getElementById("state");
     if (!el || typeof echarts === "undefined") return;
     const state = { division: el.dataset.division, period: el.dataset.period };
-    window.padisChartsReady = Promise.all([pyramid(state), trend(state), ranking(state), projection(state)])
+    window.padisChartsReady = Promise.all([pyramid(state), trend(state), ranking(state), projection(state),
+                                           tilemap(state)])
       .then(() => { document.body.dataset.charts = "ready"; });
     const select = document.getElementById("rank-indicator");
-    if (select) select.addEventListener("change", () => ranking(state));
+    if (select) select.addEventListener("change", () => { ranking(state); tilemap(state); });
   }
 
   document.addEventListener("DOMContentLoaded", render);
