@@ -21,6 +21,8 @@ class Settings:
     node_code: str = field(default_factory=lambda: os.environ.get("PADIS_NODE", "000000"))
     secret_key: str = field(default_factory=lambda: os.environ.get("PADIS_SECRET_KEY", ""))
     log_level: str = field(default_factory=lambda: os.environ.get("PADIS_LOG_LEVEL", "INFO"))
+    # Shared rate-limit buckets (redis://host:6379/0); empty: per server worker, in process.
+    rate_limit_url: str = field(default_factory=lambda: os.environ.get("PADIS_RATE_LIMIT_URL", ""))
 
     def __post_init__(self) -> None:
         if not self.database_url:

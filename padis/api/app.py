@@ -17,7 +17,8 @@ from padis.api.login import router as login_router
 from padis.api.workers import DeliveryWorker
 from padis.domains import domain_modules
 from padis.security.audit import AuditLog
-from padis.security.ratelimit import RateLimiter
+from padis.security.ratelimit import make_limiter
+from padis.settings import get_settings
 from padis.store.engine import get_engine, make_engine
 
 API_PREFIX = "/api/v1"
@@ -75,7 +76,7 @@ def create_app(
     )
     app.state.engine = engine
     app.state.audit = audit_log
-    app.state.limiter = RateLimiter()
+    app.state.limiter = make_limiter(get_settings().rate_limit_url)
     app.state.max_upload_bytes = max_upload_bytes or _max_upload()
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX)

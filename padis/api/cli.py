@@ -8,7 +8,11 @@ import typer
 def serve_cmd(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
-    workers: int = typer.Option(1, "--workers", help="Worker processes (rate limits are per worker)."),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        help="Worker processes (rate limits are per worker unless PADIS_RATE_LIMIT_URL is set).",
+    ),
     webhooks: bool = typer.Option(True, "--webhooks/--no-webhooks", help="Run the webhook delivery worker."),
     log_level: str = typer.Option("warning", "--log-level", help="uvicorn log level."),
 ) -> None:
@@ -18,9 +22,16 @@ def serve_cmd(
     import uvicorn
 
     from padis.security.schema_check import require_current_schema
+    from padis.settings import get_settings
     from padis.store import get_engine
 
     require_current_schema(get_engine())
+    if workers > 1 and not get_settings().rate_limit_url:
+        typer.echo(
+            f"note: {workers} workers keep separate rate-limit buckets (a client may get up to "
+            f"{workers}x its rate); set PADIS_RATE_LIMIT_URL=redis://host:6379/0 to share them",
+            err=True,
+        )
     os.environ["PADIS_SERVE_WEBHOOKS"] = "1" if webhooks else "0"
     uvicorn.run(
         "padis.api.serve:app_factory",

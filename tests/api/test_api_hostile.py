@@ -184,3 +184,29 @@ def test_refusals_are_audited(client, world, auth, engine):  # type: ignore[no-u
             text("SELECT client, purpose, result FROM audit_log ORDER BY seq DESC LIMIT 1")
         ).first()
     assert tuple(row) == ("health_cy", "medical_insurance", "denied:division_not_allowed")
+
+
+def test_rate_limit_is_shared_by_workers_through_redis(db_url, world, engine, redis_url, monkeypatch):  # type: ignore[no-untyped-def]
+    """Two app instances (two server workers) with PADIS_RATE_LIMIT_URL share each client's bucket."""
+    import uuid
+
+    from fastapi.testclient import TestClient
+
+    from padis.api.app import create_app
+    from padis.settings import get_settings
+
+    monkeypatch.setenv("PADIS_RATE_LIMIT_URL", redis_url)
+    get_settings.cache_clear()
+    name = f"stats_{uuid.uuid4().hex[:8]}"  # a bucket of its own in the shared Redis
+    _, secret = add_member(engine, name, "statistics", rate_limit=2)
+    add_agreement(engine, name, services=["query"], fields=["sex"], purposes=["census"], divisions=["110000"])
+    params = {"id_number": _person(world)["id_number"]}
+    with (
+        TestClient(create_app(db_url, audit_sync=True)) as a,
+        TestClient(create_app(db_url, audit_sync=True)) as b,
+    ):
+        token = a.post("/api/v1/auth/token", data={"client_id": name, "client_secret": secret}).json()
+        h = {"Authorization": f"Bearer {token['access_token']}", "X-Purpose": "census"}
+        # Alternating workers: each alone would allow its own burst of 4, so all 8 would pass.
+        codes = [(a, b)[i % 2].get("/api/v1/persons", params=params, headers=h).status_code for i in range(8)]
+    assert codes[:4] == [200] * 4 and codes.count(429) >= 2, codes
