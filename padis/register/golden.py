@@ -136,8 +136,8 @@ def _winners(conn: Connection, scoped: bool) -> None:
     analyze(conn, "_golden")
 
 
-def _write_persons(conn: Connection, now: dt.datetime) -> None:
-    """Insert the golden rows, each field's value read from the record that won it.
+def _new_persons(conn: Connection) -> None:
+    """Temp table ``_new``: the golden rows, each field's value read from the record that won it.
 
     Most of a person's fields come from one record: the row is filled from one primary-key probe (the
     record that won the first field present); a field another record won reads that record (the
@@ -147,16 +147,46 @@ def _write_persons(conn: Connection, now: dt.datetime) -> None:
     primary = f"(COALESCE({', '.join(f'g.k_{f}' for f in GOLDEN_FIELDS)}) & {RECORD_MASK})"
     values = [
         f"CASE WHEN {rid[f]} = s.record_id THEN s.{f} WHEN g.k_{f} IS NOT NULL THEN "
-        f"(SELECT x.{f} FROM source_record x WHERE x.record_id = {rid[f]}) END"
+        f"(SELECT x.{f} FROM source_record x WHERE x.record_id = {rid[f]}) END AS {f}"
         for f in GOLDEN_FIELDS
     ]
-    cols = ", ".join((*GOLDEN_FIELDS, *(record_column(f) for f in GOLDEN_FIELDS)))
+    records = [f"{rid[f]} AS {record_column(f)}" for f in GOLDEN_FIELDS]
+    conn.exec_driver_sql("DROP TABLE IF EXISTS _new")
+    conn.exec_driver_sql(
+        f"CREATE TEMP TABLE _new AS SELECT g.person_id, {', '.join(values)}, {', '.join(records)}, "
+        "CASE WHEN g.k_death_date IS NOT NULL THEN 'deceased' ELSE 'active' END AS status "
+        f"FROM _golden g LEFT JOIN source_record s ON s.record_id = {primary}"
+    )
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("CREATE UNIQUE INDEX temp._new_person_id ON _new (person_id)")
+    analyze(conn, "_new")
+
+
+def _merge_persons(conn: Connection, now: dt.datetime, scoped: bool) -> None:
+    """Make ``person`` equal ``_new`` (in scope), writing only the rows that changed (``updated_at`` = now).
+
+    Unchanged golden records are not rewritten: a rebuild that changes little writes little, and
+    readers that follow ``updated_at`` (the verification cache) reload only what changed.
+    """
+    cols = [*GOLDEN_FIELDS, *(record_column(f) for f in GOLDEN_FIELDS), "status"]
+    ne = "IS DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS NOT"
+    scope = " AND person_id IN (SELECT person_id FROM _scope)" if scoped else ""
+    changed = " OR ".join(f"person.{c} {ne} n.{c}" for c in cols)
+    gone = "NOT EXISTS (SELECT 1 FROM _new n WHERE n.person_id = person.person_id)"
+    conn.exec_driver_sql(f"DELETE FROM person WHERE {gone}{scope}")
     conn.execute(
         text(
-            f"INSERT INTO person (person_id, {cols}, status, updated_at) "
-            f"SELECT g.person_id, {', '.join(values)}, {', '.join(rid.values())}, "
-            "CASE WHEN g.k_death_date IS NOT NULL THEN 'deceased' ELSE 'active' END, :now "
-            f"FROM _golden g LEFT JOIN source_record s ON s.record_id = {primary}"
+            f"UPDATE person SET {', '.join(f'{c} = n.{c}' for c in cols)}, updated_at = :now FROM _new AS n "
+            f"WHERE n.person_id = person.person_id AND ({changed})"
+        ),
+        {"now": now},
+    )
+    names = ", ".join(cols)
+    conn.execute(
+        text(
+            f"INSERT INTO person (person_id, {names}, updated_at) SELECT n.person_id, "
+            f"{', '.join(f'n.{c}' for c in cols)}, :now FROM _new n "
+            "WHERE NOT EXISTS (SELECT 1 FROM person p WHERE p.person_id = n.person_id)"
         ),
         {"now": now},
     )
@@ -166,16 +196,17 @@ def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, in
     """Rebuild golden records (all, or the persons in temp table ``_scope``) and queue new conflicts."""
     where = " WHERE person_id IN (SELECT person_id FROM _scope)" if scoped else ""
     _winners(conn, scoped)
-    conn.exec_driver_sql(f"DELETE FROM person{where}")
+    _new_persons(conn)
+    _apply_accepted(conn, " AND person_id IN (SELECT person_id FROM _scope)" if scoped else "")
     # A full rebuild on SQLite builds the ID-number index once, sorted, instead of 1M random inserts
     # (inside the transaction: readers keep seeing the old table and index until the commit).
     reindex = not scoped and conn.dialect.name == "sqlite"
     if reindex:
         conn.exec_driver_sql("DROP INDEX ix_person_id_number")
-    _write_persons(conn, now)
+    _merge_persons(conn, now, scoped)
     if reindex:
         conn.exec_driver_sql("CREATE INDEX ix_person_id_number ON person (id_number)")
-    _apply_accepted(conn, " AND person_id IN (SELECT person_id FROM _scope)" if scoped else "")
+    conn.exec_driver_sql("DROP TABLE _new")
     new_conflicts = _queue_conflicts(conn, now, scoped=scoped)
     persons = conn.exec_driver_sql(f"SELECT COUNT(*) FROM person{where}").scalar_one()
     conn.exec_driver_sql("DROP TABLE _golden")
@@ -197,8 +228,8 @@ def _apply_accepted(conn: Connection, scope: str) -> None:
         if field in DATE_COLUMNS and conn.dialect.name == "postgresql":
             value = f"CAST({value} AS DATE)"
         conn.exec_driver_sql(
-            f"UPDATE person SET {field} = {value}, {record_column(field)} = a.record_id FROM _accepted AS a "
-            f"WHERE a.person_id = person.person_id AND a.field = '{field}'"
+            f"UPDATE _new SET {field} = {value}, {record_column(field)} = a.record_id FROM _accepted AS a "
+            f"WHERE a.person_id = _new.person_id AND a.field = '{field}'"
         )
     conn.exec_driver_sql("DROP TABLE _accepted")
 

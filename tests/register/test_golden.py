@@ -55,3 +55,26 @@ def test_fields_from_several_records_and_full_rebuild_agree(engine: Engine, tmp_
 
     rebuild_all(engine)
     assert _snapshot(engine) == incremental
+
+
+def test_a_rebuild_rewrites_only_the_persons_that_changed(engine: Engine, tmp_path: Path, people) -> None:
+    import datetime as dt
+
+    collect_file(engine, write_csv(tmp_path, "ps", people), "public_security", record="person")
+    stamp = dt.datetime(2001, 1, 1)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE person SET updated_at = :t"), {"t": stamp})
+    before = _snapshot(engine)
+    rebuild_all(engine)  # nothing new: no golden row is rewritten
+    with engine.connect() as conn:
+        untouched = conn.execute(
+            text("SELECT COUNT(*) FROM person WHERE updated_at = :t"), {"t": stamp}
+        ).scalar()
+    assert _snapshot(engine) == before and untouched == len(before[0])
+    edu = [{**people[1], "education": "20"}]  # the authority for education speaks about person 1 only
+    collect_file(engine, write_csv(tmp_path, "edu", edu), "education", record="person")  # applied at once
+    with engine.connect() as conn:
+        changed = conn.execute(
+            text("SELECT id_number, education FROM person WHERE updated_at <> :t"), {"t": stamp}
+        ).all()
+    assert [tuple(r) for r in changed] == [(people[1]["id_number"], "20")]
