@@ -133,7 +133,9 @@ def store_batch(
                 written = _finish_write(pending, written, rows, progress)
         while pending:
             written = _finish_write(pending, written, rows, progress)
-        session.write("quarantine", pl.concat(quarantined), constants={"batch_id": batch_id})
+        session.write(
+            "quarantine", pl.concat(quarantined, how="vertical_relaxed"), constants={"batch_id": batch_id}
+        )
         session.execute(
             "UPDATE batch SET rows_stored = :s, rows_quarantined = :q, report = :r WHERE batch_id = :b",
             {"s": tally.stored, "q": tally.quarantined, "r": _batch_report(rows, tally), "b": batch_id},
