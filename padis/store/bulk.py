@@ -133,17 +133,27 @@ def _write_sqlite(
     sql = f"{verb} INTO {_quote(table)} ({', '.join(map(_quote, cols))}) VALUES ({', '.join(values)})"
     conn.exec_driver_sql("SELECT 1")  # SQLAlchemy begins lazily: open the transaction first
     cur = conn.connection.driver_connection.cursor()
-    # The row tuples hold no cycles: the cyclic GC's passes over millions of them are pure cost.
+    try:
+        with gc_paused():
+            # One C-level executemany per chunk; rows come straight from Polars, no Python loop of ours.
+            for start in range(0, frame.height, SQLITE_CHUNK_ROWS):
+                cur.executemany(sql, _sqlite_frame(frame.slice(start, SQLITE_CHUNK_ROWS)).iter_rows())
+    finally:
+        cur.close()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block."""
+    # Bulk row tuples hold no cycles, and the collector's passes over millions of them cost more than the
+    # work itself (fetching 2.5M rows of 5 columns into Arrow: 5.7 s with it, 3.6 s without).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        # One C-level executemany per chunk; rows come straight from Polars, no Python loop of ours.
-        for start in range(0, frame.height, SQLITE_CHUNK_ROWS):
-            cur.executemany(sql, _sqlite_frame(frame.slice(start, SQLITE_CHUNK_ROWS)).iter_rows())
+        yield
     finally:
         if enabled:
             gc.enable()
-        cur.close()
 
 
 def _csv_chunks(arrow: pa.Table) -> Iterable[bytes]:
@@ -306,19 +316,21 @@ def read_arrow(
         table = _pg_copy_out(conn, sql, params, schema)
         if table is not None:
             return table
-    result = conn.execute(text(sql), dict(params or {}))
-    names = list(result.keys())
-    rows = result.fetchall()
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
-    arrays = {}
-    for i, name in enumerate(names):
-        typ = schema.field(name).type if schema is not None and name in schema.names else None
-        values = columns[i]
-        if typ is not None and pa.types.is_date(typ) and values and isinstance(_first(values), str):
-            arrays[name] = pc.cast(pa.array(values, pa.string()), pa.timestamp("s")).cast(typ)
-        else:
-            arrays[name] = pa.array(values, type=typ)
-    return pa.table(arrays)
+    with gc_paused():
+        result = conn.execute(text(sql), dict(params or {}))
+        names = list(result.keys())
+        rows = result.fetchall()
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+        del rows
+        arrays = {}
+        for i, name in enumerate(names):
+            typ = schema.field(name).type if schema is not None and name in schema.names else None
+            values = columns[i]
+            if typ is not None and pa.types.is_date(typ) and values and isinstance(_first(values), str):
+                arrays[name] = pc.cast(pa.array(values, pa.string()), pa.timestamp("s")).cast(typ)
+            else:
+                arrays[name] = pa.array(values, type=typ)
+        return pa.table(arrays)
 
 
 # PostgreSQL type OIDs whose CSV text Arrow parses exactly (integers widened to int64, as Python ints were).
