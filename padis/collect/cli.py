@@ -11,7 +11,9 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 console = Console()
-quarantine_app = typer.Typer(help="隔离区 Quarantined rows: list, correct, re-submit.", no_args_is_help=True)
+quarantine_app = typer.Typer(
+    help="隔离区 Quarantined rows: list, correct (one by one or in Excel), re-submit.", no_args_is_help=True
+)
 
 _STAGES = {"read": "读取 reading", "validate": "校验 validating", "store": "入库 storing"}
 
