@@ -47,7 +47,10 @@ def database_problem(exc: DBAPIError) -> ConfigError | None:
     where = make_url(get_settings().database_url).render_as_string(hide_password=True)
     message = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
     lowered = message.lower()
-    if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+    missing = ("no such table", "no such column", "undefinedtable", "undefinedcolumn")
+    if any(m in lowered for m in missing) or (
+        ("relation" in lowered or "column" in lowered) and "does not exist" in lowered
+    ):
         return ConfigError(
             "database schema is missing or out of date", where=where, why="run `padis db upgrade`"
         )

@@ -45,3 +45,25 @@ def test_unreachable_database_is_one_line_without_the_password(monkeypatch: pyte
     assert result.exit_code == 2
     assert "cannot reach the database" in result.output and "s3cret" not in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("no such column: person.education_record", "padis db upgrade"),
+        ('column "education_record" does not exist', "padis db upgrade"),
+        ('relation "batch" does not exist', "padis db upgrade"),
+        ("connection refused", "cannot reach the database"),
+        ("division by zero", None),
+    ],
+)
+def test_database_problems_are_classified(message: str, expected: str | None) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from padis.cli import database_problem
+
+    problem = database_problem(OperationalError("SELECT 1", {}, Exception(message)))
+    if expected is None:
+        assert problem is None  # not a problem the user can fix: the error goes up as it is
+    else:
+        assert problem is not None and expected in problem.line()
