@@ -103,7 +103,7 @@ def export_workbook(
         raise InputError(
             f"more than {MAX_EXPORT_ROWS:,} rows selected",
             where="quarantine",
-            why="export one batch at a time",
+            why="narrow the export with --batch and --reason (one workbook per batch and reason)",
         )
     by_batch: dict[int, list[dict[str, Any]]] = {}
     for r in rows:
