@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from padis.collect.report import ImportReport
 
 console = Console()
 quarantine_app = typer.Typer(
@@ -18,9 +24,31 @@ quarantine_app = typer.Typer(
 _STAGES = {"read": "读取 reading", "validate": "校验 validating", "store": "入库 storing"}
 
 
+# The data files a delivery folder may hold (mappings, reports and other files beside them are skipped).
+DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".jsonl", ".ndjson", ".parquet")
+
+
+def delivery_files(paths: list[Path]) -> list[Path]:
+    """The files to collect: each file as given, each folder's data files in name order."""
+    from padis.errors import InputError
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in DATA_SUFFIXES)
+            if not found:
+                raise InputError("no data files in folder", where=str(path), why=", ".join(DATA_SUFFIXES))
+            files += found
+        else:
+            files.append(path)
+    return files
+
+
 def collect_cmd(
-    file: Path = typer.Argument(
-        ..., help="Agency file: CSV (UTF-8/BOM/GB18030), XLSX, JSON Lines or Parquet."
+    files: list[Path] = typer.Argument(
+        ...,
+        help="Agency files (CSV UTF-8/BOM/GB18030, XLSX, JSON Lines, Parquet) or folders of them; "
+        "each file is its own batch.",
     ),
     agency: str = typer.Option(..., "--agency", help="Sending agency (code from the agency table)."),
     mapping: Path | None = typer.Option(
@@ -30,15 +58,48 @@ def collect_cmd(
         None, "--record", help="Dictionary record, when columns are field names."
     ),
     report_json: Path | None = typer.Option(
-        None, "--report-json", help="Also write the import report as JSON."
+        None, "--report-json", help="Also write the import report as JSON (a list for several files)."
     ),
     apply: bool = typer.Option(True, "--apply/--no-apply", help="Update the register from the batch."),
 ) -> None:
-    """采集 Collect one agency file as one all-or-nothing batch; bad rows go to quarantine."""
-    from padis.collect.service import collect_file
+    """采集 Collect agency files, each as one all-or-nothing batch; bad rows go to quarantine.
+
+    With several files, a file that cannot be collected is reported and the others still are; the exit
+    code is then 2.
+    """
+    from padis.errors import PadisError
     from padis.store import get_engine
 
     engine = get_engine()
+    targets = delivery_files(files)
+    if len(targets) == 1:
+        report = _collect_one(engine, targets[0], agency, mapping, record, apply)
+        if report_json is not None:
+            report.write_json(report_json)
+        return
+    reports, failed = [], []
+    for path in targets:
+        console.rule(str(path))
+        try:
+            reports.append(_collect_one(engine, path, agency, mapping, record, apply))
+        except PadisError as exc:
+            console.print(f"[bold red]error:[/] {exc.line()}", highlight=False, soft_wrap=True)
+            failed.append((path, exc.line()))
+    _render_totals(reports, failed)
+    if report_json is not None:
+        report_json.parent.mkdir(parents=True, exist_ok=True)
+        data = [r.to_dict() for r in reports] + [{"file": str(p), "error": e} for p, e in failed]
+        report_json.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    if failed:
+        raise typer.Exit(2)
+
+
+def _collect_one(
+    engine: Engine, path: Path, agency: str, mapping: Path | None, record: str | None, apply: bool
+) -> ImportReport:
+    """Collect one file with progress bars and print its import report."""
+    from padis.collect.service import collect_file
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -55,11 +116,40 @@ def collect_cmd(
             progress.update(tasks[stage], completed=done, total=max(total, 1))
 
         report = collect_file(
-            engine, file, agency, mapping_path=mapping, record=record, apply=apply, progress=step
+            engine, path, agency, mapping_path=mapping, record=record, apply=apply, progress=step
         )
     report.render(console)
-    if report_json is not None:
-        report.write_json(report_json)
+    return report
+
+
+def _render_totals(reports: list[ImportReport], failed: list[tuple[Path, str]]) -> None:
+    """One line per file and the totals of a multi-file collection."""
+    table = Table(title=f"采集汇总 collected {len(reports)} of {len(reports) + len(failed)} files")
+    for col in ("file", "batch", "read", "stored", "quarantined", "note"):
+        table.add_column(
+            col, justify="right" if col in ("batch", "read", "stored", "quarantined") else "left"
+        )
+    for r in reports:
+        note = "already loaded" if r.already_loaded else ""
+        table.add_row(
+            Path(r.file).name,
+            str(r.batch_id),
+            f"{r.rows_read:,}",
+            f"{r.rows_stored:,}",
+            f"{r.rows_quarantined:,}",
+            note,
+        )
+    for path, error in failed:
+        table.add_row(path.name, "—", "—", "—", "—", f"[red]{error}[/]")
+    table.add_row(
+        "total",
+        "",
+        f"{sum(r.rows_read for r in reports):,}",
+        f"{sum(r.rows_stored for r in reports):,}",
+        f"{sum(r.rows_quarantined for r in reports):,}",
+        f"{len(failed)} failed" if failed else "",
+    )
+    console.print(table)
 
 
 @quarantine_app.command("list")

@@ -62,3 +62,36 @@ def test_quarantine_export_and_import(cli_db: str, extract: tuple[Path, Path], t
     assert "0 corrected" in imported.output  # nothing edited: nothing recorded
     missing = runner.invoke(app, ["quarantine", "import", str(tmp_path / "none.xlsx")])
     assert missing.exit_code == 2 and "file not found" in missing.output
+
+
+def test_collect_a_delivery_folder_reports_each_file(
+    cli_db: str, extract: tuple[Path, Path], tmp_path: Path
+) -> None:
+    path, mapping = extract
+    folder = tmp_path / "delivery"
+    folder.mkdir()
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    (folder / "a.csv").write_text("".join(lines), encoding="utf-8")
+    (folder / "b.csv").write_text("".join(lines[:101]), encoding="utf-8")  # header + 100 rows
+    (folder / "c.csv").write_bytes(b"")  # a broken file must not stop the others
+    (folder / "notes.yaml").write_text("not data\n", encoding="utf-8")
+    out = tmp_path / "reports.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "collect",
+            str(folder),
+            "--agency",
+            "public_security",
+            "--mapping",
+            str(mapping),
+            "--report-json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert "采集汇总" in result.output and "1 failed" in result.output and "Traceback" not in result.output
+    reports = json.loads(out.read_text(encoding="utf-8"))
+    assert [Path(r["file"]).name for r in reports] == ["a.csv", "b.csv", "c.csv"]
+    assert [r.get("rows_read") for r in reports[:2]] == [400, 100] and "error" in reports[2]
+    assert all(r["rows_stored"] + r["rows_quarantined"] == r["rows_read"] for r in reports[:2])
