@@ -148,6 +148,8 @@ def base_population(snapshot: Snapshot, on: dt.date) -> tuple[list[str], np.ndar
         & pl.col("sex").is_in(SEX_CODES) & pl.col("residence_division").is_not_null())
     p = p.with_columns(age=_age(pl.col("birth_date"), on)).with_columns(pl.col("age").clip(0, AGES - 1))
     counts = p.group_by("residence_division", "age", "sex").len()
+    if counts.height == 0:
+        return [], np.zeros((0, AGES, 2))
     counties = sorted(counts.get_column("residence_division").unique().to_list())
     arr = np.zeros((len(counties), AGES, 2))
     index = {c: i for i, c in enumerate(counties)}

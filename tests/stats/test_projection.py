@@ -91,3 +91,10 @@ def test_parse_scenarios():
     assert parse_scenarios("tfr=1.0,1.3,1.6") == {"TFR 1": 1.0, "TFR 1.3": 1.3, "TFR 1.6": 1.6}
     with pytest.raises(InputError):
         parse_scenarios("tfr=a,b")
+
+
+def test_an_empty_register_is_a_clear_error_not_a_crash() -> None:
+    from padis.stats.snapshot import Snapshot
+
+    with pytest.raises(InputError, match="no population alive"):
+        project_snapshot(Snapshot.build(), 2024, 10)
