@@ -46,6 +46,8 @@ def draw_sample(frame: pl.DataFrame, *, design: str = "stratified", stratum: str
                              why=f"columns: {', '.join(frame.columns)}")
     if n < 1:
         raise InputError("sample size must be at least 1", where="--n", why=f"got {n}")
+    if frame.height == 0:
+        raise InputError("nobody to sample", where="survey sample", why="no persons in the register/division")
     frame = frame.with_columns(pl.col(stratum).cast(pl.Utf8).alias("stratum"))
     if design == "stratified":
         sizes = frame.group_by("stratum").len()

@@ -81,3 +81,9 @@ def test_draw_stratified_and_cluster_samples(hand, tmp_path):
         draw_sample(frame, design="quota")
     with pytest.raises(InputError):
         estimate(s, pl.DataFrame({"person_id": [1]}), ["missing"])
+
+
+def test_an_empty_frame_is_a_clear_error() -> None:
+    empty = pl.DataFrame(schema={"person_id": pl.Int64, "county": pl.String, "sex": pl.String})
+    with pytest.raises(InputError, match="nobody to sample"):
+        draw_sample(empty, n=5)
