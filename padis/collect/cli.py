@@ -28,6 +28,18 @@ _STAGES = {"read": "读取 reading", "validate": "校验 validating", "store": "
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".jsonl", ".ndjson", ".parquet")
 
 
+QUARANTINE_STATUSES = ("open", "fixed", "resubmitted", "all")
+
+
+def _status(value: str, allowed: tuple[str, ...] = QUARANTINE_STATUSES) -> str | None:
+    """The ``--status`` filter (None for all); InputError naming the choices for anything else."""
+    from padis.errors import InputError
+
+    if value not in allowed:
+        raise InputError(f"unknown status {value!r}", where="--status", why="one of " + ", ".join(allowed))
+    return None if value == "all" else value
+
+
 def delivery_files(paths: list[Path]) -> list[Path]:
     """The files to collect: each file as given, each folder's data files in name order."""
     from padis.errors import InputError
@@ -166,9 +178,7 @@ def list_cmd(
     from padis.collect.quarantine import list_quarantine
     from padis.store import get_engine
 
-    rows = list_quarantine(
-        get_engine(), batch_id=batch, reason=reason, status=None if status == "all" else status, limit=limit
-    )
+    rows = list_quarantine(get_engine(), batch_id=batch, reason=reason, status=_status(status), limit=limit)
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, default=str))
         return
@@ -220,9 +230,7 @@ def export_cmd(
     from padis.collect.quarantine_xlsx import export_workbook
     from padis.store import get_engine
 
-    counts = export_workbook(
-        get_engine(), out, batch_id=batch, reason=reason, status=None if status == "all" else status
-    )
+    counts = export_workbook(get_engine(), out, batch_id=batch, reason=reason, status=_status(status))
     rows = sum(counts.values())
     console.print(f"[green]exported[/] {rows:,} rows of {len(counts)} batch(es) to {out}")
 

@@ -108,6 +108,10 @@ def conflicts_cmd(
         result = resolve_conflict(engine, resolve, chosen[0], note=note)
         console.print(f"conflict {resolve}: [green]{result['resolution']}[/]")
         return
+    if status not in ("open", "resolved", "returned", "all"):
+        raise InputError(
+            f"unknown status {status!r}", where="--status", why="open, resolved, returned or all"
+        )
     rows = list_conflicts(engine, status=None if status == "all" else status, field=field, limit=limit)
     table = Table(title=f"冲突 conflicts ({len(rows)})")
     for col in ("id", "person", "field", "golden (agency)", "other (agency)", "status"):

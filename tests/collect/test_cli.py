@@ -95,3 +95,10 @@ def test_collect_a_delivery_folder_reports_each_file(
     assert [Path(r["file"]).name for r in reports] == ["a.csv", "b.csv", "c.csv"]
     assert [r.get("rows_read") for r in reports[:2]] == [400, 100] and "error" in reports[2]
     assert all(r["rows_stored"] + r["rows_quarantined"] == r["rows_read"] for r in reports[:2])
+
+
+def test_unknown_status_filters_are_one_line_errors(cli_db: str) -> None:
+    runner = CliRunner()
+    for args in (["quarantine", "list", "--status", "weird"], ["register", "conflicts", "--status", "weird"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and "unknown status 'weird'" in result.output, result.output
