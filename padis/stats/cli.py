@@ -104,9 +104,10 @@ def indicators_cmd(
     engine: str = typer.Option("duckdb", "--engine", help="duckdb (default) or spark."),
 ) -> None:
     """Compute population indicators by division and period."""
-    from padis.stats.divisions import level_of
+    from padis.stats.divisions import division_code, level_of
     from padis.stats.indicators import compute_indicators
 
+    division = division_code(division) if division else None
     lvl = level or (level_of(division) if division else "province")
     with _progress() as progress:
         progress.add_task("读取登记快照 (snapshot)…")
@@ -186,9 +187,11 @@ def export_cmd(
     source: Path | None = typer.Option(None, "--from", help=SOURCE_HELP),
 ) -> None:
     """Export indicators as SDMX-ML 2.1, SDMX-CSV, CSV or XLSX, suppressed for publication."""
+    from padis.stats.divisions import division_code
     from padis.stats.export import export, publishable
     from padis.stats.indicators import compute_indicators
 
+    division = division_code(division) if division else None
     snap = load_snapshot(source)
     res = compute_indicators(snap, period, level=level, division=division)
     if suppress:
@@ -313,8 +316,10 @@ def project_cmd(
 ) -> None:
     """Cohort-component projection by single year of age and sex under TFR scenarios."""
     from padis.stats.cache import latest_year
-    from padis.stats.divisions import level_of
+    from padis.stats.divisions import division_code, level_of
     from padis.stats.projection import parse_scenarios, project_snapshot
+
+    division = division_code(division) if division else None
 
     scenarios = parse_scenarios(scenario)
     snap = load_snapshot(source)

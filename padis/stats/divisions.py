@@ -45,6 +45,16 @@ def division_map(codes: list[str]) -> pl.DataFrame:
     )
 
 
+def division_code(value: str) -> str:
+    """A division given as 2, 4 or 6 digits (``13``, ``1301``, ``130102``) as its 6-digit code."""
+    code = value.strip()
+    if not code.isdigit() or len(code) not in (2, 4, 6):
+        from padis.errors import InputError
+
+        raise InputError(f"bad division code {value!r}", where="--division", why="2, 4 or 6 digits")
+    return code.ljust(6, "0")
+
+
 def level_of(code: str) -> str:
     """Level of a code by its layout (000000 all, province xx0000, prefecture xxxx00, else county)."""
     if code == ALL:

@@ -68,3 +68,12 @@ def test_export_compare_project_survey(snap_dir, tmp_path):
     assert json.loads(r.output)[0]["est"] == pytest.approx(11.0)   # Σ weights = N
     r = runner.invoke(app, ["stats", "dp", "--from", str(snap_dir), "--period", "2020", "--epsilon", "0.5"])
     assert r.exit_code == 0 and "ε = 0.5" in r.output
+
+
+def test_division_given_as_a_prefix_or_bad(snap_dir):
+    r = runner.invoke(app, ["stats", "indicators", "--from", str(snap_dir), "--period", "2020", "-d", "11",
+                            "-i", "POP", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert {row["ref_area"] for row in json.loads(r.output)} == {"110000"}  # 11 = the province 110000
+    r = runner.invoke(app, ["stats", "indicators", "--from", str(snap_dir), "--period", "2020", "-d", "1x"])
+    assert r.exit_code == 2 and "bad division code" in r.output
