@@ -15,7 +15,7 @@ from padis.collect.records import build_quarantine, build_records, reason_counts
 from padis.collect.validate import WARNINGS, mark_first_keys, validate
 
 PART_ROWS = 100_000
-# Equal on every record of a batch: they travel once as constants, not per row.
+# Equal on every record of a batch: taken from the batch row and sent once as constants, not per row.
 SHARED_COLUMNS = ("agency", "record_type", "file_hash", "received_at")
 
 
@@ -57,7 +57,6 @@ def check_parts(
     frame: pl.DataFrame,
     mapping: Mapping,
     *,
-    file_hash: str,
     received_at: dt.datetime,
     rows: int = PART_ROWS,
 ) -> Iterator[CheckedPart]:
@@ -71,12 +70,12 @@ def check_parts(
         began = time.perf_counter()
         source = frame.slice(start, rows)
         validated = validate(marked.slice(start, rows), mapping, today=today)
-        records = build_records(validated, mapping, file_hash=file_hash, received_at=received_at)
+        records = build_records(validated, mapping)
         quarantine = build_quarantine(validated, source, mapping, created_at=received_at)
         if records.height + quarantine.height != source.height:  # pragma: no cover - an invariant
             raise RuntimeError("rows lost between validation and storage")
         yield CheckedPart(
-            records=records.drop([c for c in SHARED_COLUMNS if c in records.columns]),
+            records=records,
             quarantine=quarantine,
             by_reason=reason_counts(validated),
             warned=int(validated.good.select(pl.col(WARNINGS).is_not_null().sum()).item()),

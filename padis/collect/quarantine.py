@@ -43,6 +43,11 @@ def list_quarantine(
         return [dict(r) for r in conn.execute(text(sql), params).mappings()]
 
 
+def current_values(raw: str, fixes: str | None) -> dict[str, Any]:
+    """A quarantined row's values now: its original ones (JSON) with the fixes recorded so far applied."""
+    return {**json.loads(raw), **(json.loads(fixes) if fixes else {})}
+
+
 def _mapping_of(engine: Engine, batch_id: int) -> Mapping:
     with engine.connect() as conn:
         row = conn.execute(text("SELECT mapping FROM batch WHERE batch_id = :b"), {"b": batch_id}).first()
@@ -105,7 +110,7 @@ def resubmit(engine: Engine, *, batch_id: int | None = None, apply: bool = True)
         by_batch.setdefault(int(r[1]), []).append(r)
     for parent, items in sorted(by_batch.items()):
         mapping = _mapping_of(engine, parent)
-        records = [{**json.loads(r[3]), **json.loads(r[4] or "{}")} for r in items]
+        records = [current_values(r[3], r[4]) for r in items]
         frame = pl.DataFrame(records, infer_schema_length=None).with_columns(pl.all().cast(pl.String))
         frame = frame.with_columns(pl.Series(ROW_COLUMN, [int(r[2]) for r in items], dtype=pl.Int64))
         ids = sorted(int(r[0]) for r in items)

@@ -19,7 +19,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import Engine, text
 
-from padis.collect.quarantine import list_quarantine
+from padis.collect.quarantine import current_values, list_quarantine
 from padis.errors import InputError
 from padis.standards.idnumber import ERRORS as ID_ERRORS
 
@@ -81,9 +81,8 @@ def explain(reasons: str, labels: dict[str, str] | None = None) -> str:
 
 
 def _current(row: dict[str, Any]) -> dict[str, str | None]:
-    """A quarantined row's values now: the original ones with earlier fixes applied."""
-    values = json.loads(row["raw"])
-    values.update(json.loads(row["fixes"]) if row["fixes"] else {})
+    """A quarantined row's values now, as the text a cell shows."""
+    values = current_values(row["raw"], row["fixes"])
     return {k: None if v is None else str(v) for k, v in values.items()}
 
 

@@ -62,14 +62,8 @@ def person_columns(frame: pl.DataFrame, mapping: Mapping) -> list[pl.Expr]:
     return exprs
 
 
-def build_records(
-    validated: Validated,
-    mapping: Mapping,
-    *,
-    file_hash: str,
-    received_at: dt.datetime,
-) -> pl.DataFrame:
-    """The ``source_record`` rows of the valid part of a batch (without ``batch_id``)."""
+def build_records(validated: Validated, mapping: Mapping) -> pl.DataFrame:
+    """The ``source_record`` rows of a batch's valid part (columns shared by the batch come as constants)."""
     good = validated.good
     rec = mapping.record_def
     names = set(good.columns)
@@ -93,12 +87,8 @@ def build_records(
         else pl.lit(None, pl.String)
     )
     return good.select(
-        pl.lit(mapping.agency).alias("agency"),
-        pl.lit(mapping.record).alias("record_type"),
         pl.col(SOURCE_KEY).alias("source_key"),
         pl.col(ROW_COLUMN).cast(pl.Int32).alias("row_number"),
-        pl.lit(file_hash).alias("file_hash"),
-        pl.lit(received_at).alias("received_at"),
         *person,
         event_date.alias("event_date"),
         event_type.alias("event_type"),

@@ -150,10 +150,9 @@ def _submit(
     records: pl.DataFrame,
     constants: dict[str, object],
 ) -> Future[int]:
-    """Write ``records`` on the sender thread (in this one for an in-process SQLite connection)."""
-    if isinstance(session, SqliteChildSession) or session.dialect == "postgresql":
+    """Write ``records`` on the sender thread when the session allows it, else in this one."""
+    if session.threadsafe_writes:
         return sender.submit(session.write, "source_record", records, constants=constants)
-    # sqlite3 objects stay in the thread that made them; that database has no other core to use anyway.
     done: Future[int] = Future()
     done.set_result(session.write("source_record", records, constants=constants))
     return done
@@ -249,7 +248,7 @@ def _collect_checked(
         "received_at": now,
         "committed_at": now,
     }
-    parts = check_parts(table.frame, mapping, file_hash=file_hash, received_at=now)
+    parts = check_parts(table.frame, mapping, received_at=now)
     try:
         report.batch_id, tally = store_batch(
             engine, batch, parts, rows=rows, progress=progress, writer=writer

@@ -430,6 +430,8 @@ class BulkSession:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
+        # psycopg connections may be used from another thread; sqlite3 objects stay in the one that made them.
+        self.threadsafe_writes = self.dialect == "postgresql"
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Run one statement with ``:name`` parameters; return its rows (empty when it has none)."""
@@ -485,6 +487,7 @@ class SqliteChildSession:
     """A :class:`BulkSession` for one SQLite transaction held by an ADBC child process."""
 
     dialect = "sqlite"
+    threadsafe_writes = True  # the child does the work; a write only sends bytes down its pipe
 
     def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         self.proc = proc

@@ -57,23 +57,26 @@
     });
   }
 
-  function ranking(state) {
+  // The children ranked by the selected indicator: one fetch feeds the ranking bars and the tile map.
+  function ranked(state) {
     const select = document.getElementById("rank-indicator");
     const indicator = select ? select.value : "CBR";
     return getJSON(`/stats/api/ranking?division=${state.division}&period=${state.period}&indicator=${indicator}`)
-      .then((d) => {
-        const c = chart("chart-ranking");
-        if (!c) return;
-        const n = d.names.length;
-        c.setOption({
-          tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-          grid: { left: 110, right: 30, top: 10, bottom: 30 },
-          xAxis: { type: "value", name: d.unit },
-          yAxis: { type: "category", data: d.names.slice().reverse(), axisLabel: { interval: 0 } },
-          dataZoom: n > 15 ? [{ type: "slider", yAxisIndex: 0, start: 100 - Math.round(1500 / n), end: 100 }] : [],
-          series: [{ name: d.label, type: "bar", data: d.values.slice().reverse(), itemStyle: { color: "#2f9e77" } }],
-        });
-      });
+      .then((d) => { ranking(d); tilemap(d, state); });
+  }
+
+  function ranking(d) {
+    const c = chart("chart-ranking");
+    if (!c) return;
+    const n = d.names.length;
+    c.setOption({
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      grid: { left: 110, right: 30, top: 10, bottom: 30 },
+      xAxis: { type: "value", name: d.unit },
+      yAxis: { type: "category", data: d.names.slice().reverse(), axisLabel: { interval: 0 } },
+      dataZoom: n > 15 ? [{ type: "slider", yAxisIndex: 0, start: 100 - Math.round(1500 / n), end: 100 }] : [],
+      series: [{ name: d.label, type: "bar", data: d.values.slice().reverse(), itemStyle: { color: "#2f9e77" } }],
+    });
   }
 
   // A tile grid of the provinces (GB/T 2260 two-digit codes) at their rough relative positions:
@@ -90,51 +93,44 @@
     "46": [3, 7, "海南"], "81": [4, 7, "香港"], "82": [5, 7, "澳门"],
   };
 
-  function tilemap(state) {
-    if (!document.getElementById("chart-map")) return Promise.resolve();
-    const select = document.getElementById("rank-indicator");
-    const indicator = select ? select.value : "CBR";
-    return getJSON(`/stats/api/ranking?division=${state.division}&period=${state.period}&indicator=${indicator}`)
-      .then((d) => {
-        const c = chart("chart-map");
-        if (!c) return;
-        const byProvince = {};
-        d.codes.forEach((code, i) => { byProvince[code.slice(0, 2)] = { code, value: d.values[i] }; });
-        const tiles = Object.entries(TILES).map(([p, [x, y, name]]) => {
-          const hit = byProvince[p];
-          return { value: [x, y, hit ? hit.value : null], name, code: hit ? hit.code : null };
-        });
-        const data = tiles.filter((t) => t.code);
-        const empty = tiles.filter((t) => !t.code).map((t) => ({ ...t, value: [t.value[0], t.value[1], 0] }));
-        const values = d.values.length ? d.values : [0];
-        c.setOption({
-          tooltip: { formatter: (p) => `${p.data.name}<br>${d.label}：${p.data.value[2] == null ? "无数据"
-            : p.data.value[2].toLocaleString("zh-CN")} ${d.unit || ""}` },
-          grid: { left: 10, right: 10, top: 10, bottom: 50 },
-          xAxis: { type: "category", data: [0, 1, 2, 3, 4, 5, 6, 7], show: false },
-          yAxis: { type: "category", data: [0, 1, 2, 3, 4, 5, 6, 7], inverse: true, show: false },
-          visualMap: { min: Math.min(...values), max: Math.max(...values), calculable: true, orient: "horizontal",
-                       left: "center", bottom: 0, text: [d.label, ""], inRange: { color: ["#d6ecff", "#1f5fa8"] },
-                       seriesIndex: 0 },
-          series: [{
-            name: d.label, type: "heatmap", data, itemStyle: { borderColor: "#fff", borderWidth: 2 },
-            label: { show: true, formatter: (p) => p.data.name, fontSize: 11 },
-            emphasis: { itemStyle: { borderColor: "#333" } },
-          }, {
-            name: "无数据", type: "heatmap", data: empty,
-            itemStyle: { color: "#eceff3", borderColor: "#fff", borderWidth: 2 },
-            label: { show: true, formatter: (p) => p.data.name, fontSize: 11, color: "#9aa3ad" },
-            tooltip: { formatter: (p) => `${p.data.name}<br>无数据` },
-          }],
-        });
-        c.off("click");
-        c.on("click", (p) => {
-          if (!p.data.code || typeof htmx === "undefined") return;
-          const url = `/stats/panel?division=${p.data.code}&period=${state.period}`;
-          htmx.ajax("GET", url, { target: "#panel" }).then(() =>
-            history.pushState({}, "", `/stats?division=${p.data.code}&period=${state.period}`));
-        });
-      });
+  function tilemap(d, state) {
+    const c = chart("chart-map");
+    if (!c) return;
+    const byProvince = {};
+    d.codes.forEach((code, i) => { byProvince[code.slice(0, 2)] = { code, value: d.values[i] }; });
+    const tiles = Object.entries(TILES).map(([p, [x, y, name]]) => {
+      const hit = byProvince[p];
+      return { value: [x, y, hit ? hit.value : null], name, code: hit ? hit.code : null };
+    });
+    const data = tiles.filter((t) => t.code);
+    const empty = tiles.filter((t) => !t.code).map((t) => ({ ...t, value: [t.value[0], t.value[1], 0] }));
+    const values = d.values.length ? d.values : [0];
+    c.setOption({
+      tooltip: { formatter: (p) => `${p.data.name}<br>${d.label}：${p.data.value[2] == null ? "无数据"
+        : p.data.value[2].toLocaleString("zh-CN")} ${d.unit || ""}` },
+      grid: { left: 10, right: 10, top: 10, bottom: 50 },
+      xAxis: { type: "category", data: [0, 1, 2, 3, 4, 5, 6, 7], show: false },
+      yAxis: { type: "category", data: [0, 1, 2, 3, 4, 5, 6, 7], inverse: true, show: false },
+      visualMap: { min: Math.min(...values), max: Math.max(...values), calculable: true, orient: "horizontal",
+                   left: "center", bottom: 0, text: [d.label, ""], inRange: { color: ["#d6ecff", "#1f5fa8"] },
+                   seriesIndex: 0 },
+      series: [{
+        name: d.label, type: "heatmap", data, itemStyle: { borderColor: "#fff", borderWidth: 2 },
+        label: { show: true, formatter: (p) => p.data.name, fontSize: 11 },
+        emphasis: { itemStyle: { borderColor: "#333" } },
+      }, {
+        name: "无数据", type: "heatmap", data: empty,
+        itemStyle: { color: "#eceff3", borderColor: "#fff", borderWidth: 2 },
+        label: { show: true, formatter: (p) => p.data.name, fontSize: 11, color: "#9aa3ad" },
+        tooltip: { formatter: (p) => `${p.data.name}<br>无数据` },
+      }],
+    });
+    c.on("click", (p) => {
+      if (!p.data.code || typeof htmx === "undefined") return;
+      const url = `/stats/panel?division=${p.data.code}&period=${state.period}`;
+      htmx.ajax("GET", url, { target: "#panel" }).then(() =>
+        history.pushState({}, "", `/stats?division=${p.data.code}&period=${state.period}`));
+    });
   }
 
   function projection(state) {
@@ -158,11 +154,10 @@
     const el = document.getElementById("state");
     if (!el || typeof echarts === "undefined") return;
     const state = { division: el.dataset.division, period: el.dataset.period };
-    window.padisChartsReady = Promise.all([pyramid(state), trend(state), ranking(state), projection(state),
-                                           tilemap(state)])
+    window.padisChartsReady = Promise.all([pyramid(state), trend(state), ranked(state), projection(state)])
       .then(() => { document.body.dataset.charts = "ready"; });
     const select = document.getElementById("rank-indicator");
-    if (select) select.addEventListener("change", () => { ranking(state); tilemap(state); });
+    if (select) select.addEventListener("change", () => ranked(state));
   }
 
   document.addEventListener("DOMContentLoaded", render);
