@@ -20,6 +20,7 @@ import re
 import struct
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -575,16 +576,27 @@ def start_writer(engine: Engine, rows: int) -> subprocess.Popen[bytes] | None:
     )
 
 
-def stop_writer(proc: subprocess.Popen[bytes] | None) -> None:
-    """End the child: end of input before "commit" rolls its transaction back; wait for it to exit."""
-    if proc is None:
-        return
+def stop_writer(proc: subprocess.Popen[bytes] | None, *, wait: bool = True) -> None:
+    """End the child: end of input before "commit" rolls its transaction back.
+
+    ``wait``: return once it has exited (the write lock is free). After a commit the write lock is
+    already free and the child only checkpoints: ``wait=False`` reaps it on a daemon thread instead.
+    """
+    if proc is None or proc.stdin is None or proc.stdin.closed:
+        return  # none, or already stopped (and waited for or being reaped)
     try:
-        if proc.stdin is not None and not proc.stdin.closed:
-            proc.stdin.close()
+        proc.stdin.close()
     except BrokenPipeError:
         pass
-    proc.wait()  # the write lock is free when we return
+    if wait:
+        _reap(proc)
+    else:
+        threading.Thread(target=_reap, args=(proc,), name="padis-writer-reaper", daemon=True).start()
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> None:
+    """Wait for the child to exit and close its pipes."""
+    proc.wait()
     for pipe in (proc.stdout, proc.stderr):
         if pipe is not None:
             pipe.close()
@@ -603,9 +615,11 @@ def batch_session(
         with bulk_session(engine) as session:
             yield session
         return
+    committed = False
     try:
         session = SqliteChildSession(proc)
         yield session
         session.commit()
+        committed = True
     finally:
-        stop_writer(proc)
+        stop_writer(proc, wait=not committed)

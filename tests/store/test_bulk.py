@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import sqlite3
+from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
@@ -101,6 +104,25 @@ def test_batch_session_rolls_back_on_error(scratch: Engine) -> None:
         session.execute("INSERT INTO scratch (k) VALUES (:k)", {"k": 5})
     with scratch.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM scratch")).scalar_one() == 0
+
+
+@pytest.mark.usefixtures("child_writes")
+def test_child_checkpoints_the_batch_after_answering(scratch: Engine, tmp_path: Path) -> None:
+    """The parent goes on at the commit; the child then copies the batch from the WAL into the file."""
+    if scratch.dialect.name != "sqlite":
+        pytest.skip("the writer child serves SQLite files only")
+    proc = bulk.start_writer(scratch, 3000)
+    assert proc is not None
+    with batch_session(scratch, 3000, proc) as session:
+        session.write("scratch", _frame(3000))
+    with scratch.connect() as conn:  # visible at once, from the WAL
+        assert conn.execute(text("SELECT COUNT(*) FROM scratch")).scalar_one() == 3000
+    assert proc.wait(timeout=30) == 0
+    # The main file alone (no WAL beside it) holds the batch: the checkpoint ran.
+    copy = tmp_path / "main-file-only.db"
+    shutil.copyfile(str(scratch.url.database), copy)
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM scratch").fetchone() == (3000,)
 
 
 def test_child_failure_is_one_clear_error(engine: Engine) -> None:
