@@ -22,7 +22,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from typing import Any
 
@@ -584,10 +584,8 @@ def stop_writer(proc: subprocess.Popen[bytes] | None, *, wait: bool = True) -> N
     """
     if proc is None or proc.stdin is None or proc.stdin.closed:
         return  # none, or already stopped (and waited for or being reaped)
-    try:
+    with suppress(BrokenPipeError):  # the child is gone: nothing left to tell it
         proc.stdin.close()
-    except BrokenPipeError:
-        pass
     if wait:
         _reap(proc)
     else:
