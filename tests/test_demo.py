@@ -31,5 +31,9 @@ def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
     assert f1 >= 0.99
     assert re.search(r"audit chain\s+│ intact", out)
     assert "HTTP 403 purpose_not_allowed" in out
+    delivered = re.search(
+        r"batch delivered \(API\)\s+│ HTTP 201, 200 rows: stored (\d+), quarantined (\d+)", out
+    )
+    assert delivered and int(delivered.group(1)) + int(delivered.group(2)) == 200, out[-3000:]
     assert (tmp_path / "demo" / "padis.db").exists()
     assert "quarantined rows to correct in Excel" in out and (tmp_path / "demo" / "quarantine.xlsx").exists()

@@ -11,7 +11,15 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 import padis
-from padis.api import errors, routes_audit, routes_auth, routes_exchange, routes_persons, routes_verify
+from padis.api import (
+    errors,
+    routes_audit,
+    routes_auth,
+    routes_collect,
+    routes_exchange,
+    routes_persons,
+    routes_verify,
+)
 from padis.api.limits import DEFAULT_MAX_BODY, BodyLimit
 from padis.api.login import router as login_router
 from padis.api.workers import DeliveryWorker
@@ -80,7 +88,7 @@ def create_app(
     app.state.max_upload_bytes = max_upload_bytes or _max_upload()
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (routes_auth, routes_persons, routes_verify, routes_exchange, routes_audit):
+    for module in (routes_auth, routes_persons, routes_verify, routes_exchange, routes_collect, routes_audit):
         api.include_router(module.router)
 
     @api.get("/health", tags=["meta"])

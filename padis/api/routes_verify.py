@@ -38,13 +38,22 @@ def _save_upload(upload: UploadFile, limit: int) -> Path:
             why="CSV, TSV, XLSX, JSON Lines or Parquet",
         )
     tmp = Path(tempfile.mkdtemp(prefix="padis-upload-"))
-    path = tmp / f"batch{suffix}"
+    try:
+        return save_upload(upload, limit, tmp / f"batch{suffix}")
+    except UploadTooLarge:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def save_upload(upload: UploadFile, limit: int, path: Path) -> Path:
+    """Stream ``upload`` to ``path``; UploadTooLarge (and no file) past ``limit`` bytes."""
     size = 0
     with path.open("wb") as out:
         while chunk := upload.file.read(CHUNK):
             size += len(chunk)
             if size > limit:
-                shutil.rmtree(tmp, ignore_errors=True)
+                out.close()
+                path.unlink(missing_ok=True)
                 raise UploadTooLarge("upload too large", where="file", why=f"limit {limit} bytes")
             out.write(chunk)
     return path

@@ -51,6 +51,21 @@ class JobBody(BaseModel):
     error: str | None = None
 
 
+class BatchBody(BaseModel):
+    """A delivered batch: what was read, stored and quarantined (by reason), and what the register did."""
+
+    batch_id: int
+    agency: str
+    file: str
+    record_type: str
+    already_loaded: bool
+    rows_read: int
+    rows_stored: int
+    rows_quarantined: int
+    by_reason: dict[str, int]
+    register_changes: dict[str, int]
+
+
 class RecordsIn(BaseModel):
     """An agency's records: each an object of dictionary fields including ``id_number``."""
 

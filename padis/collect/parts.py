@@ -59,17 +59,18 @@ def check_parts(
     *,
     received_at: dt.datetime,
     rows: int = PART_ROWS,
+    scopes: tuple[str, ...] | None = None,
 ) -> Iterator[CheckedPart]:
     """Validate ``frame`` ``rows`` rows at a time (record keys checked unique across all of it).
 
-    An empty frame still yields one (empty) part.
+    An empty frame still yields one (empty) part. ``scopes``: see :func:`validate`.
     """
     today = dt.date.today()  # one day for the whole batch, even across midnight
     marked = mark_first_keys(frame, mapping)
     for start in range(0, max(frame.height, 1), rows):
         began = time.perf_counter()
         source = frame.slice(start, rows)
-        validated = validate(marked.slice(start, rows), mapping, today=today)
+        validated = validate(marked.slice(start, rows), mapping, today=today, scopes=scopes)
         records = build_records(validated, mapping)
         quarantine = build_quarantine(validated, source, mapping, created_at=received_at)
         if records.height + quarantine.height != source.height:  # pragma: no cover - an invariant

@@ -43,6 +43,7 @@ PROBLEMS: dict[str, str] = {
     "disagrees_with_id": "与身份证号不一致",
     "before_birth": "早于出生日期",
     "duplicate_in_file": "文件中记录编号重复",
+    "out_of_scope": "不在报送单位授权的行政区划范围内",
     **ID_ERRORS,  # an identity number's problems
 }
 GUIDE = (
@@ -59,7 +60,7 @@ GUIDE = (
 def _labels() -> dict[str, str]:
     from padis.standards.dictionary import get_dictionary
 
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = {"division": "行政区划"}
     for record in get_dictionary().records.values():
         for f in record.fields:
             labels.setdefault(f.name, f.label)

@@ -192,14 +192,19 @@ def collect_table(
     file_name: str,
     parent_batch_id: int | None = None,
     progress: Progress = _noop,
+    scopes: tuple[str, ...] | None = None,
 ) -> ImportReport:
-    """Validate an already-read table and store it as one batch (the core of :func:`collect_file`)."""
+    """Validate an already-read table and store it as one batch (the core of :func:`collect_file`).
+
+    ``scopes``: the divisions the submitter may report on (None = anywhere); rows outside them are
+    quarantined (``division:out_of_scope``).
+    """
     start = time.perf_counter()
     check_columns(table.frame, mapping, file_name)
     writer = start_writer(engine, table.frame.height)  # starts up while we validate
     try:
         return _collect_checked(
-            engine, table, mapping, start, writer, file_hash, file_name, parent_batch_id, progress
+            engine, table, mapping, start, writer, file_hash, file_name, parent_batch_id, progress, scopes
         )
     finally:
         stop_writer(writer)
@@ -215,6 +220,7 @@ def _collect_checked(
     file_name: str,
     parent_batch_id: int | None,
     progress: Progress,
+    scopes: tuple[str, ...] | None = None,
 ) -> ImportReport:
     """:func:`collect_table` after the column check, with its writer child (if any) started."""
     rows = table.frame.height
@@ -248,7 +254,7 @@ def _collect_checked(
         "received_at": now,
         "committed_at": now,
     }
-    parts = check_parts(table.frame, mapping, received_at=now)
+    parts = check_parts(table.frame, mapping, received_at=now, scopes=scopes)
     try:
         report.batch_id, tally = store_batch(
             engine, batch, parts, rows=rows, progress=progress, writer=writer
@@ -282,11 +288,14 @@ def collect_file(
     record: str | None = None,
     apply: bool = True,
     progress: Progress = _noop,
+    scopes: tuple[str, ...] | None = None,
+    file_name: str | None = None,
 ) -> ImportReport:
     """Collect one agency file as one all-or-nothing batch and (by default) apply it to the register.
 
     A file this agency already delivered (same SHA-256) is recognised: nothing changes, except that
     a batch the register has not applied yet (a crash between the two steps) is applied now.
+    ``scopes``: see :func:`collect_table`. ``file_name``: the name the batch records (default: the path).
     """
     start = time.perf_counter()
     path = Path(path)
@@ -298,7 +307,7 @@ def collect_file(
     if existing is not None:
         batch_id, applied_at = existing
         report = ImportReport(
-            file=str(path),
+            file=file_name or str(path),
             agency=agency,
             dataset=(mapping.name or mapping.record) if mapping else str(record),
             record_type=mapping.record if mapping else str(record),
@@ -319,7 +328,13 @@ def collect_file(
     progress("read", 1, 1)
     read_s = time.perf_counter() - start
     report = collect_table(
-        engine, table, mapping, file_hash=file_hash, file_name=str(path), progress=progress
+        engine,
+        table,
+        mapping,
+        file_hash=file_hash,
+        file_name=file_name or str(path),
+        progress=progress,
+        scopes=scopes,
     )
     if apply and report.batch_id is not None:
         report.register = _apply(engine, report.batch_id)

@@ -165,11 +165,27 @@ def mark_first_keys(frame: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     return frame.with_columns(_source_key(mapping).is_first_distinct().alias(FIRST_KEY))
 
 
-def validate(frame: pl.DataFrame, mapping: Mapping, *, today: dt.date | None = None) -> Validated:
+def _scope_reason(division_fields: list[str], scopes: tuple[str, ...]) -> Reason:
+    """``division:out_of_scope`` on a row none of whose division fields lies in ``scopes``."""
+    from padis.exchange.sources import in_scope_expr
+
+    covered = pl.any_horizontal([in_scope_expr(name, list(scopes)) for name in division_fields])
+    return _reason(~covered, "division:out_of_scope")
+
+
+def validate(
+    frame: pl.DataFrame,
+    mapping: Mapping,
+    *,
+    today: dt.date | None = None,
+    scopes: tuple[str, ...] | None = None,
+) -> Validated:
     """Map ``frame`` (all text) onto the mapping's record and check every row against the dictionary.
 
     The record key is checked unique within ``frame``, or within the batch it was sliced from when
-    :func:`mark_first_keys` marked that batch first.
+    :func:`mark_first_keys` marked that batch first. ``scopes`` (division codes; None = anywhere):
+    a row is kept only when one of its division fields lies in them (registered or residence
+    division: an agency may report the people it registers and the people who live in its area).
     """
     today = today or dt.date.today()
     rec = mapping.record_def
@@ -247,6 +263,9 @@ def validate(frame: pl.DataFrame, mapping: Mapping, *, today: dt.date | None = N
                 "record_id:duplicate_in_file",
             )
         )
+    division_fields = [f.name for f in mapped_fields if f.type == "division"]
+    if scopes is not None and division_fields:
+        cross.append(_scope_reason(division_fields, scopes))
     all_reasons = reason_exprs + cross
     # Reasons and warnings as ';'-joined text (null when none): cheaper than list columns.
     out = _texts(_texts(out, all_reasons, REASONS), warning_exprs, WARNINGS)

@@ -32,6 +32,31 @@ def _ensure_persons(ctx: DemoContext, engine) -> int:  # type: ignore[no-untyped
     return seed_persons(engine, frame.unique("id_number"))
 
 
+def _deliver_batch(c, secret: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Public security delivers a small extract over ``POST /api/v1/batches`` (agreement: Beijing only)."""
+    import yaml
+
+    from padis.collect.sample import MAPPING, person_frame
+
+    tok = c.post("/api/v1/auth/token", data={"client_id": "public_security_demo", "client_secret": secret})
+    h = {"Authorization": f"Bearer {tok.json()['access_token']}", "X-Purpose": "population_register"}
+    buf = io.BytesIO()
+    person_frame(200, seed=2026, bad_fraction=0.02).write_csv(buf)
+    files = {
+        "file": ("户籍人口_演示.csv", buf.getvalue(), "text/csv"),
+        "mapping": ("mapping.yaml", yaml.safe_dump(MAPPING, allow_unicode=True).encode(), "application/yaml"),
+    }
+    r = c.post("/api/v1/batches", headers=h, files=files)
+    body = r.json()
+    return {
+        "status": r.status_code,
+        "rows_read": body.get("rows_read", 0),
+        "rows_stored": body.get("rows_stored", 0),
+        "rows_quarantined": body.get("rows_quarantined", 0),
+        "out_of_scope": body.get("by_reason", {}).get("division:out_of_scope", 0),
+    }
+
+
 def demo_step(ctx: DemoContext) -> None:
     """Run the exchange flow through the HTTP API in process and report what happened."""
     from fastapi.testclient import TestClient
@@ -76,6 +101,16 @@ def demo_step(ctx: DemoContext) -> None:
         "county_staff",
         division=str(sample["registered_division"][0]),
     )
+    _, ps_secret = add_member(engine, "public_security_demo", "public_security", "公安厅（演示）")
+    add_agreement(
+        engine,
+        "public_security_demo",
+        services=["collect"],
+        fields=["id_number", "name"],
+        purposes=["population_register"],
+        divisions=["110000"],
+        legal_basis="人口信息采集（演示）",
+    )
     app = create_app(ctx.database_url, audit_sync=True)
     with TestClient(app) as c:
         tok = c.post("/api/v1/auth/token", data={"client_id": "civil_affairs_demo", "client_secret": secret})
@@ -114,6 +149,7 @@ def demo_step(ctx: DemoContext) -> None:
             },
         )
         events = c.get(f"/api/v1/subscriptions/{sub.json()['subscription_id']}/events", headers=h).json()
+        delivered = _deliver_batch(c, ps_secret)
     report = verify_chain(engine)
     ctx.report("exchange: register persons", f"{persons:,}")
     ctx.report(
@@ -128,6 +164,11 @@ def demo_step(ctx: DemoContext) -> None:
     ctx.report(
         "exchange: death reported",
         f"{upd.json()['summary']}, subscriber pulled {len(events['events'])} event(s)",
+    )
+    ctx.report(
+        "exchange: batch delivered (API)",
+        f"HTTP {delivered['status']}, {delivered['rows_read']} rows: stored {delivered['rows_stored']},"
+        f" quarantined {delivered['rows_quarantined']} (outside Beijing {delivered['out_of_scope']})",
     )
     ctx.report("security: audit chain", f"{'intact' if report.ok else 'BROKEN'}, {report.entries} entries")
     ctx.state["exchange_client"] = "civil_affairs_demo"

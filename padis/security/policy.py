@@ -23,6 +23,7 @@ REASONS = {
     "division_not_allowed": "行政区划不在授权范围内",
     "unknown_field": "字段不存在",
     "account_disabled": "账户已停用",
+    "agency_not_allowed": "只能报送本单位的数据",
 }
 
 

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 # Services a principal can call; the agreement (clients) or the role (staff) must name each.
-SERVICES = ("query", "verify", "mutual_verify", "supplement", "update", "subscribe", "audit", "admin")
+SERVICES = (
+    "query",
+    "verify",
+    "mutual_verify",
+    "supplement",
+    "update",
+    "subscribe",
+    "collect",
+    "audit",
+    "admin",
+)
 
 ROLES: dict[str, dict[str, object]] = {
     "administrator": {"label": "系统管理员", "clearance": "secret", "services": set(SERVICES)},
     "data_steward": {
         "label": "数据管理员",
         "clearance": "sensitive",
-        "services": {"query", "verify", "mutual_verify", "supplement", "update"},
+        "services": {"query", "verify", "mutual_verify", "supplement", "update", "collect"},
     },
     "county_staff": {"label": "县级工作人员", "clearance": "internal", "services": {"query", "verify"}},
     "township_staff": {"label": "乡镇工作人员", "clearance": "internal", "services": {"query"}},
