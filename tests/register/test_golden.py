@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
 
 from padis.collect.service import collect_file
-from padis.register.golden import GOLDEN_FIELDS, record_column
+from padis.register.golden import AGENCY_PRECEDENCE, GOLDEN_FIELDS, record_column
 from padis.register.service import rebuild_all, show_person
 
 from .conftest import write_csv
@@ -78,3 +79,10 @@ def test_a_rebuild_rewrites_only_the_persons_that_changed(engine: Engine, tmp_pa
             text("SELECT id_number, education FROM person WHERE updated_at <> :t"), {"t": stamp}
         ).all()
     assert [tuple(r) for r in changed] == [(people[1]["id_number"], "20")]
+
+
+def test_docs_state_the_precedence_the_code_uses() -> None:
+    """docs/register.md lists AGENCY_PRECEDENCE in the order the golden-record rule applies it."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "register.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\s+\d+\. `(\w+)`$", doc, flags=re.M)
+    assert tuple(listed) == AGENCY_PRECEDENCE
