@@ -1,8 +1,13 @@
-"""Shared pieces of the routers: documented error answers and field-list parsing."""
+"""Shared pieces of the routers and views: documented error answers, field lists, temporary downloads."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
+
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
 
 from padis.api.schemas import ErrorBody
 from padis.errors import InputError
@@ -26,3 +31,16 @@ def parse_fields(value: str | None) -> list[str] | None:
     if len(fields) > 50:
         raise InputError("too many fields", where="fields")
     return fields
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def temporary_download(path: Path, media_type: str = XLSX) -> FileResponse:
+    """Send ``path`` as a download, then remove its (temporary) folder."""
+    return FileResponse(
+        path,
+        media_type=media_type,
+        filename=path.name,
+        background=BackgroundTask(shutil.rmtree, path.parent, ignore_errors=True),
+    )

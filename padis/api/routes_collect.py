@@ -18,12 +18,11 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Resp
 from fastapi import Path as FPath
 from fastapi.responses import FileResponse
 from sqlalchemy import text
-from starlette.background import BackgroundTask
 
-from padis.api.common import ERRORS
-from padis.api.routes_verify import SUFFIXES, XLSX, UploadTooLarge, save_upload
+from padis.api.common import ERRORS, XLSX, temporary_download
+from padis.api.routes_verify import SUFFIXES, UploadTooLarge, save_upload
 from padis.api.schemas import BatchBody
-from padis.collect.quarantine_xlsx import export_workbook
+from padis.collect.quarantine_xlsx import export_batch_workbook
 from padis.collect.service import collect_file
 from padis.errors import InputError, PadisError
 from padis.security.deps import audit, caller, grant_for
@@ -190,17 +189,6 @@ def batch_quarantine(
     """The batch's quarantined rows as a workbook (reasons in Chinese) to correct and deliver again."""
     grant_for(request, principal, "collect")
     _batch_row(request, principal, batch_id)
-    work = Path(tempfile.mkdtemp(prefix="padis-quarantine-"))
-    path = work / f"quarantine-{batch_id}.xlsx"
-    try:
-        counts = export_workbook(request.app.state.engine, path, batch_id=batch_id)
-    except PadisError:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    audit(request, "collect_quarantine", {"batch_id": batch_id, "rows": sum(counts.values())}, None, "ok")
-    return FileResponse(
-        path,
-        media_type=XLSX,
-        filename=path.name,
-        background=BackgroundTask(shutil.rmtree, work, ignore_errors=True),
-    )
+    path, rows = export_batch_workbook(request.app.state.engine, batch_id)
+    audit(request, "collect_quarantine", {"batch_id": batch_id, "rows": rows}, None, "ok")
+    return temporary_download(path)

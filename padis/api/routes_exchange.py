@@ -11,8 +11,7 @@ from fastapi import Path as FPath
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from padis.api.common import ERRORS
-from padis.api.routes_verify import XLSX
+from padis.api.common import ERRORS, XLSX
 from padis.api.schemas import (
     ChangeOut,
     ChangesBody,

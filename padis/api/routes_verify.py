@@ -11,7 +11,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, File, Request, UploadFi
 from fastapi import Path as FPath
 from fastapi.responses import FileResponse
 
-from padis.api.common import ERRORS
+from padis.api.common import ERRORS, XLSX
 from padis.api.schemas import JobBody
 from padis.errors import InputError
 from padis.exchange.sources import read_table
@@ -140,9 +140,6 @@ def job_result_csv(
         media_type="text/csv",
         filename=f"verify-{job_id}.csv",
     )
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get(

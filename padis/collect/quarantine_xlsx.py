@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +123,21 @@ def export_workbook(
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return {str(b): len(items) for b, items in sorted(by_batch.items())}
+
+
+def export_batch_workbook(engine: Engine, batch_id: int) -> tuple[Path, int]:
+    """One batch's open quarantined rows as a workbook in a new temporary folder; (path, rows).
+
+    The caller removes ``path.parent`` when done (after sending it, say).
+    """
+    work = Path(tempfile.mkdtemp(prefix="padis-quarantine-"))
+    path = work / f"quarantine-{batch_id}.xlsx"
+    try:
+        counts = export_workbook(engine, path, batch_id=batch_id)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return path, sum(counts.values())
 
 
 def _write_sheet(book: Workbook, batch: int, items: list[dict[str, Any]], labels: dict[str, str]) -> None:

@@ -85,6 +85,16 @@ def history_cmd(
     console.print(table)
 
 
+def _operator() -> str:
+    """Who runs this command, as kept with a decision (``cli:<login>``)."""
+    import getpass
+
+    try:
+        return "cli:" + getpass.getuser()[:60]
+    except (KeyError, OSError):  # no login name in this environment (a container without passwd)
+        return "cli"
+
+
 @register_app.command("conflicts")
 def conflicts_cmd(
     resolve: int | None = typer.Option(None, "--resolve", help="Conflict id to settle."),
@@ -105,7 +115,7 @@ def conflicts_cmd(
         chosen = [a for a, flag in (("accept", accept), ("reject", reject), ("return", return_)) if flag]
         if len(chosen) != 1:
             raise InputError("give exactly one of --accept, --reject, --return", where=f"--resolve {resolve}")
-        result = resolve_conflict(engine, resolve, chosen[0], note=note)
+        result = resolve_conflict(engine, resolve, chosen[0], note=note, by=_operator())
         console.print(f"conflict {resolve}: [green]{result['resolution']}[/]")
         return
     if status not in ("open", "resolved", "returned", "all"):

@@ -39,9 +39,9 @@ def list_conflicts(
 
 
 def resolve_conflict(
-    engine: Engine, conflict_id: int, action: str, *, note: str | None = None
+    engine: Engine, conflict_id: int, action: str, *, note: str | None = None, by: str | None = None
 ) -> dict[str, Any]:
-    """Settle one open conflict.
+    """Settle one open conflict; ``by``: who decided (kept with the decision).
 
     ``accept``: staff take the other agency's value (the golden record is rebuilt with it);
     ``reject``: the golden value stands; ``return``: sent back to the other agency as a discrepancy.
@@ -60,10 +60,10 @@ def resolve_conflict(
             raise InputError("conflict is not open", where=f"conflict {conflict_id}", why=f"status {row[1]}")
         conn.execute(
             text(
-                "UPDATE conflict SET status = :s, resolution = :r, note = :n, resolved_at = :t "
-                "WHERE conflict_id = :c"
+                "UPDATE conflict SET status = :s, resolution = :r, note = :n, resolved_at = :t, "
+                "resolved_by = :by WHERE conflict_id = :c"
             ),
-            {"s": status, "r": resolution, "n": note, "t": now, "c": conflict_id},
+            {"s": status, "r": resolution, "n": note, "t": now, "by": by, "c": conflict_id},
         )
         if action == "accept":
             conn.exec_driver_sql("DROP TABLE IF EXISTS _scope")
@@ -71,7 +71,7 @@ def resolve_conflict(
             conn.execute(text("INSERT INTO _scope (person_id) VALUES (:p)"), {"p": int(row[0])})
             rebuild(conn, scoped=True, now=now)
             conn.exec_driver_sql("DROP TABLE _scope")
-    return {"conflict_id": conflict_id, "status": status, "resolution": resolution}
+    return {"conflict_id": conflict_id, "status": status, "resolution": resolution, "resolved_by": by}
 
 
 def export_discrepancies(engine: Engine, agency: str, path: Path) -> int:

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,6 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     """Base URL of the app: dashboard cache built from a small synthetic population, one analyst user."""
     import polars as pl
-    import uvicorn
 
     generate = pytest.importorskip("padis.synth.generate")
     from padis.settings import get_settings
@@ -39,14 +39,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     from padis.store.engine import make_engine
 
     root = tmp_path_factory.mktemp("web")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PADIS_HOME", str(root / "home"))
-    mp.setenv("PADIS_ARGON2_MEMORY_KIB", "1024")
-    mp.setenv("PADIS_ARGON2_TIME_COST", "1")
-    get_settings.cache_clear()
-    db = root / "padis.db"
-    shutil.copy(sqlite_template, db)
-    url = f"sqlite:///{db}"
+    mp, url = padis_home(root, sqlite_template)
     generate.generate(generate.SynthConfig(out=root / "synth", persons=20_000, provinces=["11", "13"],
                                            years=(2021, 2025), seed=5))
     snap = from_synth(root / "synth")
@@ -63,7 +56,31 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     engine = make_engine(url)
     add_user(engine, USER, PASSWORD, "analyst")
     engine.dispose()
-    app = create_app(url, audit_sync=True)
+    with serving(create_app(url, audit_sync=True)) as base:
+        yield base
+    mp.undo()
+    get_settings.cache_clear()
+
+
+def padis_home(root: Path, sqlite_template: Path) -> tuple[pytest.MonkeyPatch, str]:
+    """PADIS_HOME under ``root``, cheap Argon2, and a migrated SQLite copy; (the patch to undo, its URL)."""
+    from padis.settings import get_settings
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PADIS_HOME", str(root / "home"))
+    mp.setenv("PADIS_ARGON2_MEMORY_KIB", "1024")
+    mp.setenv("PADIS_ARGON2_TIME_COST", "1")
+    get_settings.cache_clear()
+    db = root / "padis.db"
+    shutil.copy(sqlite_template, db)
+    return mp, f"sqlite:///{db}"
+
+
+@contextmanager
+def serving(app: object) -> Iterator[str]:
+    """Run ``app`` with uvicorn on a free loopback port (a thread) and give its base URL."""
+    import uvicorn
+
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -72,11 +89,11 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     while not srv.started and time.time() < deadline:
         time.sleep(0.05)
     assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-    mp.undo()
-    get_settings.cache_clear()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,201 @@
+"""The data steward's workbench in the browser: the conflict queue (accept / reject / return with htmx)
+and the collected batches with their quarantined rows as a workbook to correct in Excel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import Path as FPath
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import text
+
+import padis
+from padis.api.common import temporary_download
+from padis.collect.quarantine_xlsx import export_batch_workbook
+from padis.errors import InputError
+from padis.exchange.members import AGENCIES
+from padis.exchange.sources import mask_value, scope_prefix
+from padis.register.conflicts import ACTIONS, resolve_conflict
+from padis.security.deps import audit, require_staff
+from padis.security.policy import Principal
+from padis.standards import codes
+from padis.standards.dictionary import get_dictionary
+
+TEMPLATES = Jinja2Templates(directory=str(Path(padis.__file__).parent / "web" / "templates"))
+router = APIRouter(prefix="/register", include_in_schema=False)
+steward = require_staff("data_steward")
+PAGE_ROWS = 100
+DECISIONS = {"accepted": "已采纳", "rejected": "已驳回", "returned": "已退回"}
+
+
+def _field_labels() -> dict[str, str]:
+    return {f.name: f.label for f in get_dictionary().record("person").fields}
+
+
+def _shown(field: str, value: str | None, clearance: str) -> str:
+    """A value as this user may see it, with its code-table label (``20 已婚``)."""
+    if value is None:
+        return "—"
+    masked = str(mask_value(field, value, clearance))
+    definition = next((f for f in get_dictionary().record("person").fields if f.name == field), None)
+    if masked == value and definition is not None and definition.code_table:
+        label = codes.get_table(str(definition.code_table)).label_of(value)
+        return f"{value} {label}" if label else value
+    return masked
+
+
+def _scope_sql(principal: Principal) -> tuple[str, dict[str, Any]]:
+    """SQL condition on ``p.registered_division`` for the user's division scope (none: everything)."""
+    if not principal.division:
+        return "", {}
+    return " AND p.registered_division LIKE :scope", {"scope": scope_prefix(principal.division) + "%"}
+
+
+def _conflicts(
+    request: Request, principal: Principal, *, field: str | None, agency: str | None, conflict_id: int | None
+) -> list[dict[str, Any]]:
+    scope, params = _scope_sql(principal)
+    where = "c.status = 'open'" if conflict_id is None else "c.conflict_id = :cid"
+    params = {**params, "limit": PAGE_ROWS, "cid": conflict_id, "field": field, "agency": agency}
+    where += " AND c.field = :field" if field else ""
+    where += " AND c.other_agency = :agency" if agency else ""
+    sql = (
+        "SELECT c.conflict_id, c.person_id, c.field, c.golden_value, c.golden_agency, c.other_value,"
+        " c.other_agency, c.status, c.resolution, c.resolved_by, c.created_at, p.id_number, p.name,"
+        " p.registered_division FROM conflict c JOIN person p ON p.person_id = c.person_id"
+        f" WHERE {where}{scope} ORDER BY c.conflict_id LIMIT :limit"
+    )
+    with request.app.state.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(text(sql), params).mappings()]
+    labels, clearance = _field_labels(), principal.clearance
+    for r in rows:
+        shown_id = mask_value("id_number", r["id_number"], clearance) or "—"
+        r["person"] = f"{shown_id} {mask_value('name', r['name'], clearance) or ''}"
+        r["field_label"] = labels.get(r["field"], r["field"])
+        r["golden_shown"] = _shown(r["field"], r["golden_value"], clearance)
+        r["other_shown"] = _shown(r["field"], r["other_value"], clearance)
+        r["golden_agency_label"] = AGENCIES.get(r["golden_agency"] or "", r["golden_agency"] or "—")
+        r["other_agency_label"] = AGENCIES.get(r["other_agency"], r["other_agency"])
+        r["decision"] = DECISIONS.get(r["resolution"] or "", "")
+    return rows
+
+
+def _count_open(request: Request, principal: Principal) -> int:
+    scope, params = _scope_sql(principal)
+    sql = (
+        "SELECT COUNT(*) FROM conflict c JOIN person p ON p.person_id = c.person_id"
+        f" WHERE c.status = 'open'{scope}"
+    )
+    with request.app.state.engine.connect() as conn:
+        return int(conn.execute(text(sql), params).scalar_one())
+
+
+@router.get("/conflicts", response_class=HTMLResponse)
+def conflicts_page(
+    request: Request,
+    field: str | None = Query(None, max_length=40),
+    agency: str | None = Query(None, max_length=32),
+    principal: Principal = Depends(steward),
+) -> HTMLResponse:
+    """The open conflicts in the user's divisions, oldest first, with a decision per row."""
+    labels = _field_labels()
+    field = field if field in labels else None
+    agency = agency if agency in AGENCIES else None
+    rows = _conflicts(request, principal, field=field, agency=agency, conflict_id=None)
+    audit(request, "conflict_list", {"field": field, "agency": agency, "rows": len(rows)}, None, "ok")
+    return TEMPLATES.TemplateResponse(
+        request,
+        "register/conflicts.html",
+        {
+            "rows": rows,
+            "total": _count_open(request, principal),
+            "field": field,
+            "agency": agency,
+            "fields": labels,
+            "agencies": AGENCIES,
+            "user": principal,
+        },
+    )
+
+
+@router.post("/conflicts/{conflict_id}", response_class=HTMLResponse)
+def decide(
+    request: Request,
+    conflict_id: int = FPath(..., ge=1, le=2**62),
+    action: str = Form(..., max_length=10),
+    note: str = Form("", max_length=500),
+    principal: Principal = Depends(steward),
+) -> HTMLResponse:
+    """Settle one conflict; answers the row as it now stands (an htmx fragment)."""
+    # Only htmx sends this header, and a cross-site form cannot: a second guard beside SameSite cookies.
+    if request.headers.get("HX-Request") != "true":
+        raise HTTPException(status_code=403, detail="send decisions from the workbench page")
+    if action not in ACTIONS:
+        raise HTTPException(status_code=400, detail=f"action must be one of {', '.join(ACTIONS)}")
+    found = _conflicts(request, principal, field=None, agency=None, conflict_id=conflict_id)
+    if not found:
+        raise HTTPException(status_code=404, detail="no such conflict in your divisions")
+    error = None
+    try:
+        resolve_conflict(
+            request.app.state.engine, conflict_id, action, note=note.strip() or None, by=principal.name
+        )
+        audit(
+            request,
+            "conflict_resolve",
+            {"conflict_id": conflict_id, "action": action},
+            [found[0]["person_id"]],
+            "ok",
+        )
+    except InputError as exc:
+        error = exc.line()
+    row = _conflicts(request, principal, field=None, agency=None, conflict_id=conflict_id)[0]
+    return TEMPLATES.TemplateResponse(request, "register/_conflict_row.html", {"r": row, "error": error})
+
+
+@router.get("/batches", response_class=HTMLResponse)
+def batches_page(request: Request, principal: Principal = Depends(steward)) -> HTMLResponse:
+    """The latest collected batches: rows read, stored and quarantined, and what is still to correct."""
+    with request.app.state.engine.connect() as conn:
+        rows = [
+            dict(r)
+            for r in conn.execute(
+                text(
+                    "SELECT b.batch_id, b.agency, b.dataset, b.record_type, b.file_name, b.rows_read,"
+                    " b.rows_stored, b.rows_quarantined, b.received_at, b.applied_at, b.parent_batch_id,"
+                    " (SELECT COUNT(*) FROM quarantine q WHERE q.batch_id = b.batch_id AND q.status = 'open')"
+                    " AS open_rows FROM batch b ORDER BY b.batch_id DESC LIMIT :n"
+                ),
+                {"n": PAGE_ROWS},
+            ).mappings()
+        ]
+    records = {name: rec.label for name, rec in get_dictionary().records.items()}
+    for r in rows:
+        r["agency_label"] = AGENCIES.get(r["agency"], r["agency"])
+        r["record_label"] = records.get(r["record_type"], r["record_type"])
+        r["file"] = Path(str(r["file_name"]).rpartition(":")[2] or str(r["file_name"])).name
+    audit(request, "batch_list", {"rows": len(rows)}, None, "ok")
+    return TEMPLATES.TemplateResponse(
+        request,
+        "register/batches.html",
+        {"rows": rows, "user": principal, "can_download": not principal.division},
+    )
+
+
+@router.get("/batches/{batch_id}/quarantine.xlsx")
+def quarantine_workbook(
+    request: Request, batch_id: int = FPath(..., ge=1, le=2**31 - 1), principal: Principal = Depends(steward)
+) -> FileResponse:
+    """A batch's open quarantined rows as the workbook ``padis quarantine import`` reads back."""
+    if principal.division:
+        # A batch spans divisions: only staff without a division scope may take its rows away.
+        raise HTTPException(status_code=403, detail="a batch's rows span divisions beyond your scope")
+    try:
+        path, rows = export_batch_workbook(request.app.state.engine, batch_id)
+    except InputError as exc:
+        raise HTTPException(status_code=404, detail=exc.line()) from None
+    audit(request, "quarantine_download", {"batch_id": batch_id, "rows": rows}, None, "ok")
+    return temporary_download(path)

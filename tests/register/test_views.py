@@ -1,0 +1,137 @@
+"""The steward's workbench pages on the real app: conflict queue with decisions, batches and quarantine."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import Engine, text
+
+from padis.collect.service import collect_file
+from padis.register.conflicts import list_conflicts
+from padis.register.service import show_person
+from padis.security.users import add_user
+
+from .conftest import write_csv
+
+PASSWORD = "workbench-pass-1"
+
+
+@pytest.fixture
+def app_client(db_url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, people):  # type: ignore[no-untyped-def]
+    """The app on a register with two name conflicts and a quarantined row; three staff users."""
+    monkeypatch.setenv("PADIS_ARGON2_MEMORY_KIB", "1024")
+    monkeypatch.setenv("PADIS_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("PADIS_HOME", str(tmp_path / "home"))
+    from padis.settings import get_settings
+
+    get_settings.cache_clear()
+    collect_file(engine, write_csv(tmp_path, "ps", people), "public_security", record="person")
+    others = [{**people[0], "name": "王二"}, {**people[1], "name": "李四"}, {**people[2], "id_number": "123"}]
+    collect_file(engine, write_csv(tmp_path, "hrss", others), "hrss", record="person")
+    add_user(engine, "steward1", PASSWORD, "data_steward")
+    add_user(engine, "steward_sh", PASSWORD, "data_steward", division="310000")
+    add_user(engine, "county1", PASSWORD, "county_staff", division="110101")
+    add_user(engine, "steward_low", PASSWORD, "data_steward", clearance="internal")
+    from padis.api.app import create_app
+
+    with TestClient(create_app(db_url, audit_sync=True)) as client:
+        yield client
+    get_settings.cache_clear()
+
+
+def _login(client: TestClient, user: str) -> None:
+    client.cookies.clear()
+    r = client.post(
+        "/login",
+        data={"username": user, "password": PASSWORD, "next": "/register/conflicts"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/register/conflicts", r.text
+
+
+def test_steward_settles_conflicts_in_the_browser(app_client: TestClient, engine: Engine, people) -> None:  # type: ignore[no-untyped-def]
+    _login(app_client, "steward1")
+    page = app_client.get("/register/conflicts")
+    assert page.status_code == 200
+    html = page.text
+    assert "部门间数据冲突" in html and "待处理 2 条" in html
+    assert "王二" in html and "李四" in html and "人力资源和社会保障" in html and "公安" in html
+    assert people[0]["id_number"] in html  # a steward's clearance (sensitive) shows them in clear
+    ids = {c["other_value"]: c["conflict_id"] for c in list_conflicts(engine)}
+
+    # Without htmx's header (a cross-site form, say) nothing is decided.
+    plain = app_client.post(f"/register/conflicts/{ids['王二']}", data={"action": "accept"})
+    assert plain.status_code == 403 and len(list_conflicts(engine)) == 2
+
+    hx = {"HX-Request": "true"}
+    r = app_client.post(
+        f"/register/conflicts/{ids['王二']}", data={"action": "accept", "note": "派出所核实"}, headers=hx
+    )
+    assert r.status_code == 200 and "已采纳" in r.text and "steward1" in r.text
+    assert show_person(engine, people[0]["id_number"])["person"]["name"] == "王二"
+    r = app_client.post(f"/register/conflicts/{ids['李四']}", data={"action": "return"}, headers=hx)
+    assert "已退回" in r.text
+    again = app_client.post(f"/register/conflicts/{ids['李四']}", data={"action": "accept"}, headers=hx)
+    assert again.status_code == 200 and "not open" in again.text  # said in the row, nothing changed
+    assert show_person(engine, people[1]["id_number"])["person"]["name"] == "李娜"
+    with engine.connect() as conn:
+        decided = conn.execute(
+            text("SELECT resolution, resolved_by, note FROM conflict ORDER BY conflict_id")
+        ).all()
+        audited = conn.execute(
+            text("SELECT COUNT(*) FROM audit_log WHERE action = 'conflict_resolve' AND result = 'ok'")
+        ).scalar_one()
+    assert [tuple(d) for d in decided] == [
+        ("accepted", "steward1", "派出所核实"),
+        ("returned", "steward1", None),
+    ]
+    assert audited == 2
+    assert "没有待处理的冲突" in app_client.get("/register/conflicts").text
+
+
+def test_values_are_masked_below_the_fields_sensitivity(app_client: TestClient, people) -> None:  # type: ignore[no-untyped-def]
+    _login(app_client, "steward_low")
+    html = app_client.get("/register/conflicts").text
+    assert "待处理 2 条" in html
+    assert people[0]["id_number"] not in html and people[0]["id_number"][:6] + "********" in html
+    assert "王二" not in html and "王*" in html
+
+
+def test_scope_roles_and_login(app_client: TestClient, engine: Engine) -> None:
+    assert app_client.get("/register/conflicts", follow_redirects=False).status_code == 303  # to /login
+    _login(app_client, "county1")
+    assert app_client.get("/register/conflicts").status_code == 403
+    _login(app_client, "steward_sh")  # Shanghai's steward: the Beijing conflicts are not theirs
+    page = app_client.get("/register/conflicts")
+    assert page.status_code == 200 and "待处理 0 条" in page.text
+    cid = list_conflicts(engine)[0]["conflict_id"]
+    r = app_client.post(
+        f"/register/conflicts/{cid}", data={"action": "accept"}, headers={"HX-Request": "true"}
+    )
+    assert r.status_code == 404 and len(list_conflicts(engine)) == 2
+    assert app_client.get("/register/batches/2/quarantine.xlsx").status_code == 403
+
+
+def test_batches_and_quarantine_workbook(app_client: TestClient, engine: Engine) -> None:
+    _login(app_client, "steward1")
+    page = app_client.get("/register/batches")
+    assert page.status_code == 200
+    assert "hrss.csv" in page.text and "人力资源和社会保障" in page.text and "下载隔离数据" in page.text
+    with engine.connect() as conn:
+        batch = conn.execute(text("SELECT batch_id FROM batch WHERE agency = 'hrss'")).scalar_one()
+    book = app_client.get(f"/register/batches/{batch}/quarantine.xlsx")
+    assert book.status_code == 200
+    sheet = load_workbook(io.BytesIO(book.content), read_only=True).worksheets[1]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 2 and "公民身份号码" in str(rows[1])  # the bad identity number, explained in Chinese
+    assert app_client.get("/register/batches/999/quarantine.xlsx").status_code == 404
+
+
+def test_the_dashboard_links_stewards_to_the_workbench(app_client: TestClient) -> None:
+    _login(app_client, "steward1")
+    page = app_client.get("/stats")
+    assert page.status_code == 200 and 'href="/register/conflicts"' in page.text

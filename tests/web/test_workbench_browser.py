@@ -1,0 +1,93 @@
+"""The steward's workbench in Chromium: htmx decisions replace the row in place; the batches page links the
+quarantine workbook."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import SCREENSHOTS, padis_home, serving
+
+STEWARD, PASSWORD = "steward1", "steward-pass-1"
+
+
+@pytest.fixture(scope="module")
+def workbench(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
+    """An app on a register where human resources disagrees with public security about two names."""
+    import polars as pl
+
+    from padis.api.app import create_app
+    from padis.collect.service import collect_file
+    from padis.security.users import add_user
+    from padis.settings import get_settings
+    from padis.standards.idnumber import make_id
+    from padis.store.engine import make_engine
+
+    root = tmp_path_factory.mktemp("workbench")
+    mp, url = padis_home(root, sqlite_template)
+    engine = make_engine(url)
+    people = pl.DataFrame(
+        {
+            "id_number": [
+                make_id("110101", dt.date(1980, 5, 1), 11),
+                make_id("110101", dt.date(1982, 7, 9), 12),
+            ],
+            "name": ["王伟", "李娜"],
+            "sex": ["1", "2"],
+            "birth_date": ["1980-05-01", "1982-07-09"],
+            "ethnicity": ["01", "01"],
+            "marital_status": ["10", "20"],
+            "hukou_type": ["10", "10"],
+            "registered_division": ["110101", "110101"],
+            "status": ["active", "active"],
+        }
+    )
+    people.write_csv(root / "ps.csv")
+    people.with_columns(name=pl.Series(["王二", "李四"])).write_csv(root / "hrss.csv")
+    collect_file(engine, root / "ps.csv", "public_security", record="person")
+    collect_file(engine, root / "hrss.csv", "hrss", record="person")
+    add_user(engine, STEWARD, PASSWORD, "data_steward")
+    engine.dispose()
+    with serving(create_app(url, audit_sync=True)) as base:
+        yield base
+    mp.undo()
+    get_settings.cache_clear()
+
+
+def test_decisions_swap_the_row_in_place(browser, workbench) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "response", lambda res: errors.append(f"HTTP {res.status}: {res.url}") if res.status >= 400 else None
+    )
+    page.goto(f"{workbench}/login?next=/register/conflicts")
+    page.fill("#username", STEWARD)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{workbench}/register/conflicts")
+    rows = page.locator("#conflicts tbody tr")
+    assert rows.count() == 2
+    first = rows.nth(0)
+    assert "王二" in first.inner_text()
+    first.locator("input[name=note]").fill("派出所核实")
+    first.locator("button[value=accept]").click()
+    page.wait_for_selector("#conflicts tbody tr >> nth=0 >> .decision")
+    assert "已采纳" in rows.nth(0).inner_text() and "steward1" in rows.nth(0).inner_text()
+    rows.nth(1).locator("button[value=reject]").click()
+    page.wait_for_selector("#conflicts tbody tr >> nth=1 >> .decision")
+    assert "已驳回" in rows.nth(1).inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "workbench-conflicts.png"), full_page=True)
+    page.goto(f"{workbench}/register/conflicts")
+    assert "没有待处理的冲突" in page.inner_text("main")
+    page.click("text=采集批次")
+    page.wait_for_url(f"{workbench}/register/batches")
+    assert page.locator("#batches tbody tr").count() == 2
+    page.screenshot(path=str(SCREENSHOTS / "workbench-batches.png"), full_page=True)
+    assert errors == []
+    context.close()
