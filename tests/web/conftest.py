@@ -31,7 +31,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     import polars as pl
 
     generate = pytest.importorskip("padis.synth.generate")
-    from padis.settings import get_settings
+    from padis.api.app import create_app
+    from padis.security.users import add_user
     from padis.stats.cache import refresh, save_comparison
     from padis.stats.compare import compare_with_register
     from padis.stats.indicators import compute_indicators
@@ -39,31 +40,26 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     from padis.store.engine import make_engine
 
     root = tmp_path_factory.mktemp("web")
-    mp, url = padis_home(root, sqlite_template)
-    generate.generate(generate.SynthConfig(out=root / "synth", persons=20_000, provinces=["11", "13"],
-                                           years=(2021, 2025), seed=5))
-    snap = from_synth(root / "synth")
-    refresh(snap, "2021-2025,2025R,2025H")
-    county = compute_indicators(snap, "2025", level="county", indicators=["POP_REG"])
-    skew = pl.when(pl.col("ref_area").str.ends_with("1")).then(1.2).otherwise(1.0)
-    macro = county.filter(pl.col("indicator") == "POP_REG").select(
-        "ref_area", (pl.col("value") * skew).alias("theirs"))
-    save_comparison(compare_with_register(county, macro, "public_security", "2025"))
-
-    from padis.api.app import create_app
-    from padis.security.users import add_user
-
-    engine = make_engine(url)
-    add_user(engine, USER, PASSWORD, "analyst")
-    engine.dispose()
-    with serving(create_app(url, audit_sync=True)) as base:
-        yield base
-    mp.undo()
-    get_settings.cache_clear()
+    with padis_home(root, sqlite_template) as url:
+        generate.generate(generate.SynthConfig(out=root / "synth", persons=20_000, provinces=["11", "13"],
+                                               years=(2021, 2025), seed=5))
+        snap = from_synth(root / "synth")
+        refresh(snap, "2021-2025,2025R,2025H")
+        county = compute_indicators(snap, "2025", level="county", indicators=["POP_REG"])
+        skew = pl.when(pl.col("ref_area").str.ends_with("1")).then(1.2).otherwise(1.0)
+        macro = county.filter(pl.col("indicator") == "POP_REG").select(
+            "ref_area", (pl.col("value") * skew).alias("theirs"))
+        save_comparison(compare_with_register(county, macro, "public_security", "2025"))
+        engine = make_engine(url)
+        add_user(engine, USER, PASSWORD, "analyst")
+        engine.dispose()
+        with serving(create_app(url, audit_sync=True)) as base:
+            yield base
 
 
-def padis_home(root: Path, sqlite_template: Path) -> tuple[pytest.MonkeyPatch, str]:
-    """PADIS_HOME under ``root``, cheap Argon2, and a migrated SQLite copy; (the patch to undo, its URL)."""
+@contextmanager
+def padis_home(root: Path, sqlite_template: Path) -> Iterator[str]:
+    """Inside: PADIS_HOME under ``root``, cheap Argon2, and a migrated SQLite copy (its URL)."""
     from padis.settings import get_settings
 
     mp = pytest.MonkeyPatch()
@@ -73,7 +69,11 @@ def padis_home(root: Path, sqlite_template: Path) -> tuple[pytest.MonkeyPatch, s
     get_settings.cache_clear()
     db = root / "padis.db"
     shutil.copy(sqlite_template, db)
-    return mp, f"sqlite:///{db}"
+    try:
+        yield f"sqlite:///{db}"
+    finally:
+        mp.undo()
+        get_settings.cache_clear()
 
 
 @contextmanager

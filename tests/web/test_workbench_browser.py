@@ -22,39 +22,36 @@ def workbench(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -
     from padis.api.app import create_app
     from padis.collect.service import collect_file
     from padis.security.users import add_user
-    from padis.settings import get_settings
     from padis.standards.idnumber import make_id
     from padis.store.engine import make_engine
 
     root = tmp_path_factory.mktemp("workbench")
-    mp, url = padis_home(root, sqlite_template)
-    engine = make_engine(url)
-    people = pl.DataFrame(
-        {
-            "id_number": [
-                make_id("110101", dt.date(1980, 5, 1), 11),
-                make_id("110101", dt.date(1982, 7, 9), 12),
-            ],
-            "name": ["王伟", "李娜"],
-            "sex": ["1", "2"],
-            "birth_date": ["1980-05-01", "1982-07-09"],
-            "ethnicity": ["01", "01"],
-            "marital_status": ["10", "20"],
-            "hukou_type": ["10", "10"],
-            "registered_division": ["110101", "110101"],
-            "status": ["active", "active"],
-        }
-    )
-    people.write_csv(root / "ps.csv")
-    people.with_columns(name=pl.Series(["王二", "李四"])).write_csv(root / "hrss.csv")
-    collect_file(engine, root / "ps.csv", "public_security", record="person")
-    collect_file(engine, root / "hrss.csv", "hrss", record="person")
-    add_user(engine, STEWARD, PASSWORD, "data_steward")
-    engine.dispose()
-    with serving(create_app(url, audit_sync=True)) as base:
-        yield base
-    mp.undo()
-    get_settings.cache_clear()
+    with padis_home(root, sqlite_template) as url:
+        engine = make_engine(url)
+        people = pl.DataFrame(
+            {
+                "id_number": [
+                    make_id("110101", dt.date(1980, 5, 1), 11),
+                    make_id("110101", dt.date(1982, 7, 9), 12),
+                ],
+                "name": ["王伟", "李娜"],
+                "sex": ["1", "2"],
+                "birth_date": ["1980-05-01", "1982-07-09"],
+                "ethnicity": ["01", "01"],
+                "marital_status": ["10", "20"],
+                "hukou_type": ["10", "10"],
+                "registered_division": ["110101", "110101"],
+                "status": ["active", "active"],
+            }
+        )
+        people.write_csv(root / "ps.csv")
+        people.with_columns(name=pl.Series(["王二", "李四"])).write_csv(root / "hrss.csv")
+        collect_file(engine, root / "ps.csv", "public_security", record="person")
+        collect_file(engine, root / "hrss.csv", "hrss", record="person")
+        add_user(engine, STEWARD, PASSWORD, "data_steward")
+        engine.dispose()
+        with serving(create_app(url, audit_sync=True)) as base:
+            yield base
 
 
 def test_decisions_swap_the_row_in_place(browser, workbench) -> None:  # type: ignore[no-untyped-def]
