@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 import padis
-from padis.security.deps import SESSION_COOKIE, audit
+from padis.security.deps import SESSION_COOKIE, audit, staff_principal
 from padis.security.tokens import STAFF_TTL_S, issue_token
 from padis.security.users import authenticate_user
 
@@ -68,3 +68,14 @@ def logout() -> RedirectResponse:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+@router.get("/")
+def home(request: Request) -> RedirectResponse:
+    """The start page: the workbench for data stewards, the dashboard for other staff, else the login."""
+    principal = staff_principal(request)
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
+    if principal.role in ("data_steward", "administrator"):
+        return RedirectResponse("/register/conflicts", status_code=303)
+    return RedirectResponse("/stats", status_code=303)

@@ -3,10 +3,12 @@ and the collected batches with their quarantined rows as a workbook to correct i
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as FPath
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -14,7 +16,9 @@ from sqlalchemy import text
 
 import padis
 from padis.api.common import temporary_download
-from padis.collect.quarantine_xlsx import export_batch_workbook
+from padis.api.routes_verify import save_upload
+from padis.collect.quarantine import resubmit
+from padis.collect.quarantine_xlsx import export_batch_workbook, import_workbook
 from padis.errors import InputError
 from padis.exchange.members import AGENCIES
 from padis.exchange.sources import mask_value, scope_prefix
@@ -199,3 +203,32 @@ def quarantine_workbook(
         raise HTTPException(status_code=404, detail=exc.line()) from None
     audit(request, "quarantine_download", {"batch_id": batch_id, "rows": rows}, None, "ok")
     return temporary_download(path)
+
+
+@router.post("/quarantine/import", response_class=HTMLResponse)
+def import_corrections(
+    request: Request, workbook: UploadFile = File(...), principal: Principal = Depends(steward)
+) -> HTMLResponse:
+    """Take a corrected quarantine workbook, record its changed cells and resubmit the fixed rows."""
+    if request.headers.get("HX-Request") != "true":
+        raise HTTPException(status_code=403, detail="upload corrections from the batches page")
+    if principal.division:
+        raise HTTPException(status_code=403, detail="a batch's rows span divisions beyond your scope")
+    work = Path(tempfile.mkdtemp(prefix="padis-corrections-"))
+    context: dict[str, Any] = {"error": None, "result": None, "reports": []}
+    try:
+        path = save_upload(workbook, request.app.state.max_upload_bytes, work / "corrections.xlsx")
+        result = import_workbook(request.app.state.engine, path)
+        context["result"] = result
+        for batch in result.by_batch:
+            context["reports"] += resubmit(request.app.state.engine, batch_id=int(batch))
+    except InputError as exc:
+        context["error"] = exc.line().replace(str(work / "corrections.xlsx"), workbook.filename or "workbook")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    summary = {
+        "rows_fixed": context["result"].rows_fixed if context["result"] else 0,
+        "batches": [r.batch_id for r in context["reports"]],
+    }
+    audit(request, "quarantine_import", summary, None, "ok" if context["error"] is None else "bad_request")
+    return TEMPLATES.TemplateResponse(request, "register/_import_result.html", context)

@@ -135,3 +135,49 @@ def test_the_dashboard_links_stewards_to_the_workbench(app_client: TestClient) -
     _login(app_client, "steward1")
     page = app_client.get("/stats")
     assert page.status_code == 200 and 'href="/register/conflicts"' in page.text
+
+
+def test_corrected_workbook_is_uploaded_and_resubmitted(
+    app_client: TestClient, engine: Engine, people
+) -> None:  # type: ignore[no-untyped-def]
+    _login(app_client, "steward1")
+    with engine.connect() as conn:
+        batch = conn.execute(text("SELECT batch_id FROM batch WHERE agency = 'hrss'")).scalar_one()
+    book = load_workbook(io.BytesIO(app_client.get(f"/register/batches/{batch}/quarantine.xlsx").content))
+    sheet = book.worksheets[1]
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("id_number") + 1, value=people[2]["id_number"])
+    fixed = io.BytesIO()
+    book.save(fixed)
+    files = {"workbook": ("修正.xlsx", fixed.getvalue(), "application/octet-stream")}
+    assert app_client.post("/register/quarantine/import", files=files).status_code == 403  # not from the page
+    r = app_client.post("/register/quarantine/import", files=files, headers={"HX-Request": "true"})
+    assert r.status_code == 200 and "修正 1 行" in r.text and "入库 1 行，仍隔离 0 行" in r.text, r.text
+    with engine.connect() as conn:
+        child = conn.execute(
+            text("SELECT batch_id, rows_stored FROM batch WHERE parent_batch_id = :b"), {"b": batch}
+        ).one()
+        status = conn.execute(
+            text("SELECT status FROM quarantine WHERE batch_id = :b"), {"b": batch}
+        ).scalar_one()
+    assert child[1] == 1 and status == "resubmitted"
+    assert show_person(engine, people[2]["id_number"])["person"]["name"] == "张强"
+    # The same workbook again: its row was re-submitted already — said in one line, nothing changes.
+    again = app_client.post("/register/quarantine/import", files=files, headers={"HX-Request": "true"})
+    assert (
+        "未能导入" in again.text
+        and "already re-submitted" in again.text
+        and "padis-corrections" not in again.text
+    )
+    junk = {"workbook": ("x.xlsx", b"not a workbook", "application/octet-stream")}
+    bad = app_client.post("/register/quarantine/import", files=junk, headers={"HX-Request": "true"})
+    assert "未能导入" in bad.text and "x.xlsx" in bad.text
+
+
+def test_the_start_page_sends_each_user_where_they_work(app_client: TestClient) -> None:
+    app_client.cookies.clear()
+    assert app_client.get("/", follow_redirects=False).headers["location"] == "/login"
+    _login(app_client, "steward1")
+    assert app_client.get("/", follow_redirects=False).headers["location"] == "/register/conflicts"
+    _login(app_client, "county1")
+    assert app_client.get("/", follow_redirects=False).headers["location"] == "/stats"
