@@ -67,6 +67,7 @@ def history_cmd(
         "file_name",
         "row_number",
         "received_at",
+        "role",
         "event_date",
         "event_type",
         "id_number",
@@ -77,7 +78,7 @@ def history_cmd(
         table.add_row(
             str(r["received_at"])[:19],
             r["agency"],
-            r["record_type"],
+            r["record_type"] + (" (second party)" if r["role"] != "subject" else ""),
             f"{r['batch_id']}/{r['row_number']}",
             f"{r['event_type'] or ''} {r['event_date'] or ''}".strip(),
             says,

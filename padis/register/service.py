@@ -186,7 +186,11 @@ def show_person(engine: Engine, ident: str) -> dict[str, Any]:
 
 
 def person_history(engine: Engine, ident: str) -> list[dict[str, Any]]:
-    """Who said what about a person, when: every source record's claims, oldest first."""
+    """Who said what about a person, when: every source record's claims, oldest first.
+
+    ``role`` is ``subject`` for the person's own records and ``second_party`` where the person is the
+    spouse, mother, … of another record's subject (its values are about that subject).
+    """
     from padis.collect.models import PERSON_COLUMNS
 
     cols = ", ".join(f"s.{c}" for c in PERSON_COLUMNS)
@@ -195,6 +199,7 @@ def person_history(engine: Engine, ident: str) -> list[dict[str, Any]]:
         rows = conn.execute(
             text(
                 "SELECT s.record_id, s.agency, s.record_type, s.batch_id, b.file_name, s.row_number, "
+                "CASE WHEN s.person_id = :p THEN 'subject' ELSE 'second_party' END AS role, "
                 f"s.received_at, s.event_date, s.event_type, {cols} "
                 "FROM source_record s JOIN batch b ON b.batch_id = s.batch_id "
                 "WHERE s.person_id = :p OR s.related_person_id = :p ORDER BY s.received_at, s.record_id"

@@ -23,6 +23,7 @@ from padis.errors import InputError
 from padis.exchange.members import AGENCIES
 from padis.exchange.sources import mask_value, scope_prefix
 from padis.register.conflicts import ACTIONS, resolve_conflict
+from padis.register.service import person_history, show_person
 from padis.security.deps import audit, require_staff
 from padis.security.policy import Principal
 from padis.standards import codes
@@ -59,13 +60,28 @@ def _scope_sql(principal: Principal) -> tuple[str, dict[str, Any]]:
 
 
 def _conflicts(
-    request: Request, principal: Principal, *, field: str | None, agency: str | None, conflict_id: int | None
+    request: Request,
+    principal: Principal,
+    *,
+    field: str | None = None,
+    agency: str | None = None,
+    conflict_id: int | None = None,
+    person_id: int | None = None,
 ) -> list[dict[str, Any]]:
+    """Conflicts in the user's divisions (open ones, or the one asked for), ready to show."""
     scope, params = _scope_sql(principal)
     where = "c.status = 'open'" if conflict_id is None else "c.conflict_id = :cid"
-    params = {**params, "limit": PAGE_ROWS, "cid": conflict_id, "field": field, "agency": agency}
+    params = {
+        **params,
+        "limit": PAGE_ROWS,
+        "cid": conflict_id,
+        "field": field,
+        "agency": agency,
+        "pid": person_id,
+    }
     where += " AND c.field = :field" if field else ""
     where += " AND c.other_agency = :agency" if agency else ""
+    where += " AND c.person_id = :pid" if person_id is not None else ""
     sql = (
         "SELECT c.conflict_id, c.person_id, c.field, c.golden_value, c.golden_agency, c.other_value,"
         " c.other_agency, c.status, c.resolution, c.resolved_by, c.created_at, p.id_number, p.name,"
@@ -108,7 +124,7 @@ def conflicts_page(
     labels = _field_labels()
     field = field if field in labels else None
     agency = agency if agency in AGENCIES else None
-    rows = _conflicts(request, principal, field=field, agency=agency, conflict_id=None)
+    rows = _conflicts(request, principal, field=field, agency=agency)
     audit(request, "conflict_list", {"field": field, "agency": agency, "rows": len(rows)}, None, "ok")
     return TEMPLATES.TemplateResponse(
         request,
@@ -139,7 +155,7 @@ def decide(
         raise HTTPException(status_code=403, detail="send decisions from the workbench page")
     if action not in ACTIONS:
         raise HTTPException(status_code=400, detail=f"action must be one of {', '.join(ACTIONS)}")
-    found = _conflicts(request, principal, field=None, agency=None, conflict_id=conflict_id)
+    found = _conflicts(request, principal, conflict_id=conflict_id)
     if not found:
         raise HTTPException(status_code=404, detail="no such conflict in your divisions")
     error = None
@@ -156,7 +172,7 @@ def decide(
         )
     except InputError as exc:
         error = exc.line()
-    row = _conflicts(request, principal, field=None, agency=None, conflict_id=conflict_id)[0]
+    row = _conflicts(request, principal, conflict_id=conflict_id)[0]
     return TEMPLATES.TemplateResponse(request, "register/_conflict_row.html", {"r": row, "error": error})
 
 
@@ -232,3 +248,62 @@ def import_corrections(
     }
     audit(request, "quarantine_import", summary, None, "ok" if context["error"] is None else "bad_request")
     return TEMPLATES.TemplateResponse(request, "register/_import_result.html", context)
+
+
+@router.get("/persons/{person_id}", response_class=HTMLResponse)
+def person_page(
+    request: Request, person_id: int = FPath(..., ge=1, le=2**62), principal: Principal = Depends(steward)
+) -> HTMLResponse:
+    """One person: the golden record with each field's source, every agency's claims, open conflicts."""
+    scope, params = _scope_sql(principal)
+    with request.app.state.engine.connect() as conn:
+        found = conn.execute(
+            text(f"SELECT 1 FROM person p WHERE p.person_id = :pid{scope}"), {**params, "pid": person_id}
+        ).first()
+    if found is None:
+        raise HTTPException(status_code=404, detail="no such person in your divisions")
+    shown = show_person(request.app.state.engine, str(person_id))
+    history = person_history(request.app.state.engine, str(person_id))
+    labels, clearance = _field_labels(), principal.clearance
+    person = shown["person"]
+    golden = [
+        {
+            "label": labels.get(f["field"], f["field"]),
+            "value": _shown(f["field"], f["value"], clearance),
+            "agency": AGENCIES.get(f["agency"], f["agency"]),
+            "record_id": f["record_id"],
+            "as_of": str(f["as_of"] or "")[:10],
+        }
+        for f in shown["fields"]
+    ]
+    claims = [
+        {
+            "received_at": str(h["received_at"])[:16],
+            "agency": AGENCIES.get(h["agency"], h["agency"]),
+            "record": f"{h['record_type']} #{h['record_id']}",
+            "event": " ".join(str(v) for v in (h["event_type"], h["event_date"]) if v),
+            "says": "；".join(
+                f"{labels.get(k, k)} {_shown(k, str(v), clearance)}"
+                for k, v in h.items()
+                if k in labels and v is not None
+            )
+            if h["role"] == "subject"
+            else "（本人为该记录的关联人，所报的值属于记录主体）",
+        }
+        for h in history
+    ]
+    audit(request, "person_view", {"person_id": person_id}, [person_id], "ok")
+    return TEMPLATES.TemplateResponse(
+        request,
+        "register/person.html",
+        {
+            "user": principal,
+            "person_id": person_id,
+            "title": f"{mask_value('id_number', person['id_number'], clearance) or '—'} "
+            f"{mask_value('name', person['name'], clearance) or ''}",
+            "status": _shown("status", person["status"], clearance),
+            "golden": golden,
+            "claims": claims,
+            "rows": _conflicts(request, principal, person_id=person_id),
+        },
+    )

@@ -181,3 +181,28 @@ def test_the_start_page_sends_each_user_where_they_work(app_client: TestClient) 
     assert app_client.get("/", follow_redirects=False).headers["location"] == "/register/conflicts"
     _login(app_client, "county1")
     assert app_client.get("/", follow_redirects=False).headers["location"] == "/stats"
+
+
+def test_person_page_shows_sources_claims_and_conflicts(
+    app_client: TestClient, engine: Engine, people
+) -> None:  # type: ignore[no-untyped-def]
+    _login(app_client, "steward1")
+    conflicts = app_client.get("/register/conflicts").text
+    pid = show_person(engine, people[0]["id_number"])["person"]["person_id"]
+    assert f'href="/register/persons/{pid}"' in conflicts
+    page = app_client.get(f"/register/persons/{pid}")
+    assert page.status_code == 200
+    html = page.text
+    assert "登记库的值" in html and "各部门的记录 <small>2 条" in html
+    assert "王伟" in html and "王二" in html and "公安" in html and "人力资源和社会保障" in html
+    assert "未婚" in html  # marital status 10 with its code label
+    history = html[html.index('id="history"') :]
+    assert "姓名 王伟" in history and "姓名 王二" in history and "built-in" not in history
+    with engine.connect() as conn:
+        viewed = conn.execute(
+            text("SELECT person_count FROM audit_log WHERE action = 'person_view' ORDER BY seq DESC")
+        ).first()
+    assert viewed is not None and viewed[0] == 1
+    assert app_client.get("/register/persons/99999").status_code == 404
+    _login(app_client, "steward_sh")
+    assert app_client.get(f"/register/persons/{pid}").status_code == 404  # outside Shanghai's divisions

@@ -80,6 +80,11 @@ def test_decisions_swap_the_row_in_place(browser, workbench) -> None:  # type: i
     assert "已驳回" in rows.nth(1).inner_text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "workbench-conflicts.png"), full_page=True)
+    rows.nth(0).locator("a").click()
+    page.wait_for_selector("#golden")
+    assert "王二" in page.inner_text("#golden") and page.locator("#history tbody tr").count() == 2
+    assert "姓名 王二" in page.inner_text("#history")
+    page.screenshot(path=str(SCREENSHOTS / "workbench-person.png"), full_page=True)
     page.goto(f"{workbench}/register/conflicts")
     assert "没有待处理的冲突" in page.inner_text("main")
     page.click("text=采集批次")
