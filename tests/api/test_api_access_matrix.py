@@ -55,12 +55,21 @@ CLIENTS = {
 }
 STAFF = {
     "admin": {
-        "services": {"query", "verify", "mutual_verify", "supplement", "update", "subscribe", "audit"},
+        "services": {
+            "query",
+            "verify",
+            "mutual_verify",
+            "supplement",
+            "update",
+            "subscribe",
+            "collect",
+            "audit",
+        },
         "divisions": set(DIVISIONS),
         "clearance": "secret",
     },
     "steward": {
-        "services": {"query", "verify", "mutual_verify", "supplement", "update"},
+        "services": {"query", "verify", "mutual_verify", "supplement", "update", "collect"},
         "divisions": set(DIVISIONS),
         "clearance": "sensitive",
     },
@@ -204,8 +213,21 @@ SERVICE_CALLS = {
         "/api/v1/subscriptions",
         lambda p: {"json": {"event_types": ["death"], "divisions": [p["registered_division"]]}},
     ),
+    "collect": ("post", "/api/v1/batches", lambda p: _delivery(p)),
     "audit": ("get", "/api/v1/audit/verify", lambda p: {}),
 }
+
+
+def _delivery(person: dict) -> dict:  # type: ignore[type-arg]
+    """A one-row batch about ``person`` with dictionary field names as columns (record ``person``)."""
+    row = {f: person[f] for f in ALL_FIELDS if person.get(f) is not None}
+    header = ",".join(row)
+    values = ",".join(v.isoformat() if hasattr(v, "isoformat") else str(v) for v in row.values())
+    data = f"{header}\n{values}\n".encode()
+    return {
+        "files": {"file": ("one.csv", data, "text/csv")},
+        "data": {"record": "person", "agency": "public_security"},
+    }
 
 
 def test_service_matrix(client, world, auth):  # type: ignore[no-untyped-def]
