@@ -101,6 +101,7 @@ def demo_step(ctx: DemoContext) -> None:
         "county_staff",
         division=str(sample["registered_division"][0]),
     )
+    add_user(engine, "demo_steward", "demo-password-2", "data_steward")
     _, ps_secret = add_member(engine, "public_security_demo", "public_security", "公安厅（演示）")
     add_agreement(
         engine,
@@ -169,6 +170,15 @@ def demo_step(ctx: DemoContext) -> None:
         "exchange: batch delivered (API)",
         f"HTTP {delivered['status']}, {delivered['rows_read']} rows: stored {delivered['rows_stored']},"
         f" quarantined {delivered['rows_quarantined']} (outside Beijing {delivered['out_of_scope']})",
+    )
+    with engine.connect() as conn:
+        open_conflicts = conn.execute(
+            text("SELECT COUNT(*) FROM conflict WHERE status = 'open'")
+        ).scalar_one()
+    ctx.report(
+        "workbench (padis serve)",
+        f"/register/conflicts: {open_conflicts:,} open conflicts; /register/batches — user demo_steward,"
+        " password demo-password-2",
     )
     ctx.report("security: audit chain", f"{'intact' if report.ok else 'BROKEN'}, {report.entries} entries")
     ctx.state["exchange_client"] = "civil_affairs_demo"
