@@ -3,8 +3,10 @@ and the collected batches with their quarantined rows as a workbook to correct i
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ import padis
 from padis.api.common import temporary_download
 from padis.api.routes_verify import save_upload
 from padis.collect.quarantine import resubmit
-from padis.collect.quarantine_xlsx import export_batch_workbook, import_workbook
+from padis.collect.quarantine_xlsx import explain, export_batch_workbook, import_workbook
 from padis.errors import InputError
 from padis.exchange.members import AGENCIES
 from padis.exchange.sources import mask_value, scope_prefix
@@ -305,5 +307,75 @@ def person_page(
             "golden": golden,
             "claims": claims,
             "rows": _conflicts(request, principal, person_id=person_id),
+        },
+    )
+
+
+def _delivery_quality(conn: Any) -> list[dict[str, Any]]:
+    """Per agency: batches, rows read / stored / quarantined at delivery, still open, top reasons."""
+    open_rows = dict(
+        conn.execute(
+            text("SELECT agency, COUNT(*) FROM quarantine WHERE status = 'open' GROUP BY agency")
+        ).all()
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for agency, read, stored, quarantined, report, received in conn.execute(
+        text(
+            "SELECT agency, rows_read, rows_stored, rows_quarantined, report, received_at FROM batch"
+            " WHERE parent_batch_id IS NULL ORDER BY batch_id"
+        )
+    ):
+        row = out.setdefault(
+            agency,
+            {
+                "agency": AGENCIES.get(agency, agency),
+                "batches": 0,
+                "read": 0,
+                "stored": 0,
+                "quarantined": 0,
+                "reasons": Counter(),
+                "last": None,
+            },
+        )
+        row["batches"] += 1
+        row["read"] += read
+        row["stored"] += stored
+        row["quarantined"] += quarantined
+        row["reasons"].update(json.loads(report or "{}").get("by_reason", {}))
+        row["last"] = str(received)[:16]
+    for code, row in out.items():
+        row["open"] = int(open_rows.get(code, 0))
+        row["rate"] = row["quarantined"] / row["read"] * 100 if row["read"] else 0.0
+        row["top"] = [(explain(reason), n) for reason, n in row["reasons"].most_common(3)]
+    return sorted(out.values(), key=lambda r: -r["rate"])
+
+
+@router.get("/quality", response_class=HTMLResponse)
+def quality_page(request: Request, principal: Principal = Depends(steward)) -> HTMLResponse:
+    """Data quality by agency: how much of each delivery was quarantined and why; open conflicts by field."""
+    with request.app.state.engine.connect() as conn:
+        deliveries = _delivery_quality(conn)
+        pairs = conn.execute(
+            text(
+                "SELECT field, other_agency, COUNT(*) FROM conflict WHERE status = 'open'"
+                " GROUP BY field, other_agency"
+            )
+        ).all()
+    labels = _field_labels()
+    agencies = sorted({a for _, a, _ in pairs})
+    grid: dict[str, dict[str, int]] = {}
+    for field_, agency, n in pairs:
+        grid.setdefault(field_, {})[agency] = int(n)
+    audit(request, "quality_view", {"agencies": len(deliveries)}, None, "ok")
+    return TEMPLATES.TemplateResponse(
+        request,
+        "register/quality.html",
+        {
+            "user": principal,
+            "deliveries": deliveries,
+            "agencies": [(a, AGENCIES.get(a, a)) for a in agencies],
+            "grid": sorted(
+                ((labels.get(f, f), f, row) for f, row in grid.items()), key=lambda t: -sum(t[2].values())
+            ),
         },
     )

@@ -206,3 +206,18 @@ def test_person_page_shows_sources_claims_and_conflicts(
     assert app_client.get("/register/persons/99999").status_code == 404
     _login(app_client, "steward_sh")
     assert app_client.get(f"/register/persons/{pid}").status_code == 404  # outside Shanghai's divisions
+
+
+def test_quality_page_by_agency_and_conflict_grid(app_client: TestClient) -> None:
+    _login(app_client, "steward1")
+    page = app_client.get("/register/quality")
+    assert page.status_code == 200
+    html = page.text
+    deliveries = html[html.index('id="deliveries"') : html.index('id="conflict-grid"')]
+    hrss = deliveries.index("人力资源和社会保障")
+    assert hrss < deliveries.index("公安")  # the higher quarantine rate first
+    assert "33.33%" in deliveries and "0.00%" in deliveries and "公民身份号码" in deliveries
+    grid = html[html.index('id="conflict-grid"') :]
+    assert 'href="/register/conflicts?field=name&amp;agency=hrss">2</a>' in grid
+    filtered = app_client.get("/register/conflicts", params={"field": "name", "agency": "hrss"})
+    assert "待处理 2 条" in filtered.text and filtered.text.count('<tr id="conflict-') == 2

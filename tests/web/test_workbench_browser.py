@@ -91,5 +91,9 @@ def test_decisions_swap_the_row_in_place(browser, workbench) -> None:  # type: i
     page.wait_for_url(f"{workbench}/register/batches")
     assert page.locator("#batches tbody tr").count() == 2
     page.screenshot(path=str(SCREENSHOTS / "workbench-batches.png"), full_page=True)
+    page.click("text=数据质量")
+    page.wait_for_url(f"{workbench}/register/quality")
+    assert page.locator("#deliveries tbody tr").count() == 2
+    page.screenshot(path=str(SCREENSHOTS / "workbench-quality.png"), full_page=True)
     assert errors == []
     context.close()
