@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import datetime as dt
 import json
 import re
 import tempfile
@@ -39,6 +38,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+from xml.etree import ElementTree
 
 import polars as pl
 import pyarrow as pa
@@ -49,7 +49,14 @@ from padis.errors import InputError
 ROW = "_row"
 CHUNK = 4 << 20
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# A cell with content (not a self-closing styled blank): its row number.
+_FILLED_CELL = re.compile(rb'<(?:\w+:)?c r="\$?[A-Z]{1,3}\$?(\d+)"[^>/]*>\s*<(?:\w+:)?(?:v|is|f)\b')
+# A cell value of 16+ digits (plain or in E-notation): a number Excel rounded to 15 significant digits.
+# Text cells hold an index (t="s") or an <is> element, so a long value here is a number (or, rarely, a
+# formula's text result); the literal "v>" start keeps the scan at C speed.
+_LONG_NUMBER = re.compile(rb"v>-?(?:\d{16,}(?:\.0*)?|\d(?:\.\d+)?[Ee]\+?(?:1[5-9]|[2-9]\d))</")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _LIST_SEPARATOR = "\x1f"  # never in a one-value-per-line file: lets Arrow split lines only
 
 
@@ -398,110 +405,137 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _merged_rows(path: Path, member: str) -> list[tuple[int, int, int, int]]:
-    """The merged ranges (first row, last row, first col, last col) of a sheet, read from its XML."""
-    ranges: list[tuple[int, int, int, int]] = []
+@dataclass
+class SheetScan:
+    """What the reader needs from a sheet's XML besides its values."""
+
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # rows r1-r2, columns c1-c2
+    first_row: int | None = None  # the first row holding a value (the header, when there is one)
+    long_numbers: int = 0  # numeric cells of 16+ digits: Excel kept only 15 significant ones
+
+    def add(self, data: bytes, end: int) -> None:
+        """Count what ``data[:end]`` (whole elements only) holds."""
+        if self.first_row is None and (found := _FILLED_CELL.search(data, 0, end)):
+            self.first_row = int(found.group(1))
+        self.long_numbers += sum(1 for _ in _LONG_NUMBER.finditer(data, 0, end))
+        if b"mergeCell" not in data:
+            return
+        for match in _MERGE.finditer(data, 0, end):
+            c1, r1, c2, r2 = match.groups()
+            self.merged.append((int(r1), int(r2 or r1), _column_number(c1), _column_number(c2 or c1)))
+
+
+def _scan_sheet(path: Path, member: str) -> SheetScan:
+    """One streaming pass over a sheet's XML: merged ranges, the first filled row, long numbers."""
+    scan = SheetScan()
     with zipfile.ZipFile(path) as archive, archive.open(member.lstrip("/")) as handle:
         carry = b""
         while block := handle.read(CHUNK):
             data = carry + block
-            for match in _MERGE.finditer(data):
-                c1, r1, c2, r2 = match.groups()
-                ranges.append((int(r1), int(r2 or r1), _column_number(c1), _column_number(c2 or c1)))
-            cut = data.rfind(b"<")
-            carry = data[cut:] if cut >= 0 and b">" not in data[cut:] else b""
-    return ranges
+            # Elements before the last cell / merge start are whole; the rest waits for the next block.
+            cut = max(
+                data.rfind(b"<c "), data.rfind(b":c "), data.rfind(b"<mergeCell"), data.rfind(b":mergeCell")
+            )
+            if cut < 0 or len(data) - cut > 1 << 16:
+                cut = max(data.rfind(b"<"), 0)
+            scan.add(data, cut)
+            carry = data[cut:]
+        scan.add(carry, len(carry))
+    return scan
 
 
-def _cell_text(value: object, notes: dict[str, int]) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value if value.strip() else None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer():
-            if abs(value) >= 1e15:
-                notes["long_numbers"] = notes.get("long_numbers", 0) + 1
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
-
-
-def _read_xlsx(path: Path, *, sheet: str | None, header: bool | None) -> ReadResult:
-    import openpyxl
-
+def _sheet_member(path: Path, sheet: str | None) -> tuple[str, str]:
+    """The chosen sheet's name and its XML member in the archive (from the workbook part and its rels)."""
     where = str(path)
     try:
         with zipfile.ZipFile(path) as archive:
-            if "xl/workbook.xml" not in archive.namelist():
+            names = set(archive.namelist())
+            if "xl/workbook.xml" not in names:
                 raise InputError(
                     "not an XLSX workbook", where=where, why="a ZIP file without xl/workbook.xml"
                 )
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            rels_name = "xl/_rels/workbook.xml.rels"
+            rels = ElementTree.fromstring(archive.read(rels_name)) if rels_name in names else None
     except InputError:
         raise
-    except Exception as exc:  # noqa: BLE001 - openpyxl and zipfile raise many types on bad files
+    except (zipfile.BadZipFile, ElementTree.ParseError, OSError, KeyError) as exc:
         raise InputError("cannot open the XLSX workbook", where=where, why=str(exc).splitlines()[0]) from exc
-    try:
-        if sheet is None:
-            ws = book.worksheets[0]
-        elif sheet in book.sheetnames:
-            ws = book[sheet]
-        else:
+    sheets = [
+        (e.get("name") or "", e.get(_REL_ID) or "") for e in workbook.iter() if e.tag.endswith("}sheet")
+    ]
+    if not sheets:
+        raise InputError("cannot open the XLSX workbook", where=where, why="the workbook lists no sheets")
+    if sheet is None:
+        name, rel = sheets[0]
+    else:
+        chosen = [s for s in sheets if s[0] == sheet]
+        if not chosen:
             raise InputError(
-                f"sheet {sheet!r} not found", where=where, why=f"sheets: {', '.join(book.sheetnames)}"
+                f"sheet {sheet!r} not found", where=where, why=f"sheets: {', '.join(n for n, _ in sheets)}"
             )
-        where = f"{path}[{ws.title}]"
-        notes: dict[str, int] = {}
-        rows = [
-            (number, [_cell_text(v, notes) for v in values])
-            for number, values in enumerate(ws.iter_rows(values_only=True), start=1)
-        ]
-        member = getattr(ws, "_worksheet_path", None)
-    finally:
-        book.close()
-    filled = [(n, r) for n, r in rows if any(v is not None for v in r)]
-    if not filled:
+        name, rel = chosen[0]
+    targets = {r.get("Id"): r.get("Target") or "" for r in (rels if rels is not None else [])}
+    target = targets.get(rel, "")
+    member = target.lstrip("/") if target.startswith("/") else f"xl/{target}" if target else ""
+    return name, member if member in names else ""
+
+
+def _sheet_frame(path: Path, name: str, where: str) -> pl.DataFrame:
+    """Every cell of the sheet's used range as text (fastexcel: calamine, columnar), Excel's way of writing
+    numbers and dates: 3.0 as 3, a date at midnight as 2024-05-01, TRUE as true; blank text as null."""
+    import fastexcel
+
+    try:
+        frame = fastexcel.read_excel(path).load_sheet(name, header_row=None, dtypes="string").to_polars()
+    except Exception as exc:  # noqa: BLE001 - calamine's errors come as several exception types
+        raise InputError("cannot read the sheet", where=where, why=str(exc).splitlines()[0][:200]) from exc
+    text = pl.col(pl.String)
+    return frame.with_columns(
+        pl.when(text.str.strip_chars() == "")
+        .then(None)
+        .otherwise(text.str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1"))
+        .name.keep()
+    )
+
+
+def _read_xlsx(path: Path, *, sheet: str | None, header: bool | None) -> ReadResult:
+    name, member = _sheet_member(path, sheet)
+    where = f"{path}[{name}]"
+    frame = _sheet_frame(path, name, where)
+    filled = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series() if frame.width else None
+    if filled is None or not filled.any():
         raise InputError("empty sheet", where=where, why="no cell holds a value")
-    width = max(max(i for i, v in enumerate(r, start=1) if v is not None) for _, r in filled)
-    first_number, first_row = filled[0]
-    last_number = filled[-1][0]
+    rows = filled.arg_true()
+    frame = frame.slice(int(rows[0]), int(rows[-1]) - int(rows[0]) + 1)
+    used = [c for c in frame.columns if frame.get_column(c).null_count() < frame.height]
+    frame = frame.select(frame.columns[: frame.columns.index(used[-1]) + 1])
+    first_row = [frame.item(0, i) for i in range(frame.width)]
     if header is None:
-        header = width > 1 or not any(ch.isdigit() for ch in (first_row[0] or ""))
-    if header and member:
-        for r1, r2, c1, c2 in _merged_rows(path, member):
-            if r1 <= first_number <= r2 and (c1 != c2 or r1 != r2):
+        header = frame.width > 1 or not any(ch.isdigit() for ch in (first_row[0] or ""))
+    scan = _scan_sheet(path, member) if member else SheetScan()
+    if header and scan.first_row is not None:
+        for r1, r2, c1, c2 in scan.merged:
+            if r1 <= scan.first_row <= r2 and (c1 != c2 or r1 != r2):
                 raise InputError(
                     "merged cells in the header row",
                     where=where,
-                    why=f"row {first_number}, columns {c1}–{c2}: unmerge them so each column has one name",
+                    why=f"row {scan.first_row}, columns {c1}–{c2}: unmerge them so each column has one name",
                 )
-    body = [r for n, r in rows if first_number + (1 if header else 0) <= n <= last_number]
     if header:
-        names = [(first_row[i] if i < len(first_row) else None) or f"column_{i + 1}" for i in range(width)]
-        names = [n.strip() or f"column_{i + 1}" for i, n in enumerate(names)]
+        names = [(v or "").strip() or f"column_{i + 1}" for i, v in enumerate(first_row)]
         if len(set(names)) != len(names):
             dupes = sorted({n for n in names if names.count(n) > 1})
             raise InputError(
                 "duplicate column name in the header", where=where, why=f"{dupes[0]!r} appears twice"
             )
+        frame = frame.slice(1)
     else:
-        names = [f"column_{i + 1}" for i in range(width)] if width > 1 else ["value"]
-    data = {
-        name: pl.Series(name, [r[i] if i < len(r) else None for r in body], dtype=pl.String)
-        for i, name in enumerate(names)
-    }
-    note_lines = []
-    if notes.get("long_numbers"):
-        note_lines.append(
-            f"{notes['long_numbers']} cells hold numbers of 16+ digits: Excel kept only 15 significant digits"
+        names = [f"column_{i + 1}" for i in range(frame.width)] if frame.width > 1 else ["value"]
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    notes = []
+    if scan.long_numbers:
+        notes.append(
+            f"{scan.long_numbers} cells hold numbers of 16+ digits: Excel kept only 15 significant digits"
         )
-    return ReadResult(pl.DataFrame(data), "xlsx", None, path, header=header, sheet=ws.title, notes=note_lines)
+    return ReadResult(frame, "xlsx", None, path, header=header, sheet=name, notes=notes)

@@ -135,6 +135,32 @@ def test_xlsx_numbers_too_long_for_excel_are_noted(tmp_path: Path) -> None:
     assert any("15 significant digits" in note for note in result.notes)
 
 
+def test_xlsx_scan_counts_across_block_boundaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sheet XML is scanned in blocks: cells and merges cut at a block edge are still counted once."""
+    from padis import fileio
+
+    monkeypatch.setattr(fileio, "CHUNK", 97)
+    rows: list[list[object]] = [["id", "n"]]
+    rows += [[110105194912310020 + i, i] for i in range(300)]
+    result = read_table(make_xlsx(tmp_path / "many.xlsx", rows))
+    assert result.frame.height == 300
+    assert result.notes == ["300 cells hold numbers of 16+ digits: Excel kept only 15 significant digits"]
+
+
+def test_xlsx_merged_header_found_where_the_data_starts(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["C3"], sheet["E3"] = "户籍人口", "备注"
+    sheet["C4"], sheet["D4"], sheet["E4"] = "1", "2", "3"
+    sheet.merge_cells("C3:D3")
+    book.save(tmp_path / "offset.xlsx")
+    assert "merged" in error_of(tmp_path / "offset.xlsx").what
+    sheet.unmerge_cells("C3:D3")
+    sheet["D3"] = "人数"
+    book.save(tmp_path / "offset.xlsx")
+    assert read_table(tmp_path / "offset.xlsx").frame.rows() == [(1, "1", "2", "3")]
+
+
 def test_xlsx_errors(tmp_path: Path) -> None:
     merged = make_xlsx(tmp_path / "m.xlsx", [["人口名单", None], ["id", "name"], ["1", "a"]], merge="A1:B1")
     assert "merged" in error_of(merged).what
