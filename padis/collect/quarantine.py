@@ -48,7 +48,8 @@ def current_values(raw: str, fixes: str | None) -> dict[str, Any]:
     return {**json.loads(raw), **(json.loads(fixes) if fixes else {})}
 
 
-def _mapping_of(engine: Engine, batch_id: int) -> Mapping:
+def batch_mapping(engine: Engine, batch_id: int) -> Mapping:
+    """The mapping a batch was collected with (kept in its batch row)."""
     with engine.connect() as conn:
         row = conn.execute(text("SELECT mapping FROM batch WHERE batch_id = :b"), {"b": batch_id}).first()
     if row is None:
@@ -67,7 +68,7 @@ def fix_row(engine: Engine, quarantine_id: int, changes: dict[str, str]) -> dict
             raise InputError("no such quarantined row", where=f"quarantine {quarantine_id}")
         if row[2] == "resubmitted":
             raise InputError("row already re-submitted", where=f"quarantine {quarantine_id}")
-        mapping = _mapping_of(engine, int(row[0]))
+        mapping = batch_mapping(engine, int(row[0]))
         raw = json.loads(row[1])
         fixes = json.loads(row[3]) if row[3] else {}
         for key, value in changes.items():
@@ -109,7 +110,7 @@ def resubmit(engine: Engine, *, batch_id: int | None = None, apply: bool = True)
     for r in rows:
         by_batch.setdefault(int(r[1]), []).append(r)
     for parent, items in sorted(by_batch.items()):
-        mapping = _mapping_of(engine, parent)
+        mapping = batch_mapping(engine, parent)
         records = [current_values(r[3], r[4]) for r in items]
         frame = pl.DataFrame(records, infer_schema_length=None).with_columns(pl.all().cast(pl.String))
         frame = frame.with_columns(pl.Series(ROW_COLUMN, [int(r[2]) for r in items], dtype=pl.Int64))

@@ -290,16 +290,21 @@ def collect_file(
     progress: Progress = _noop,
     scopes: tuple[str, ...] | None = None,
     file_name: str | None = None,
+    mapping: Mapping | None = None,
 ) -> ImportReport:
     """Collect one agency file as one all-or-nothing batch and (by default) apply it to the register.
 
     A file this agency already delivered (same SHA-256) is recognised: nothing changes, except that
     a batch the register has not applied yet (a crash between the two steps) is applied now.
     ``scopes``: see :func:`collect_table`. ``file_name``: the name the batch records (default: the path).
+    ``mapping``: one already loaded (a previous batch's, say) instead of ``mapping_path`` / ``record``.
     """
     start = time.perf_counter()
     path = Path(path)
-    mapping = resolve_mapping(path, agency, mapping_path, record)
+    if mapping is None:
+        mapping = resolve_mapping(path, agency, mapping_path, record)
+    elif mapping.agency != agency:
+        raise InputError(f"the mapping is for agency {mapping.agency!r}, not {agency!r}", where=str(path))
     if not path.is_file():
         raise InputError("file not found", where=str(path))
     file_hash = file_sha256(path)

@@ -19,8 +19,9 @@ from sqlalchemy import text
 import padis
 from padis.api.common import temporary_download
 from padis.api.routes_verify import save_upload
-from padis.collect.quarantine import resubmit
+from padis.collect.quarantine import batch_mapping, resubmit
 from padis.collect.quarantine_xlsx import explain, export_batch_workbook, import_workbook
+from padis.collect.service import collect_file
 from padis.errors import InputError
 from padis.exchange.members import AGENCIES
 from padis.exchange.sources import mask_value, scope_prefix
@@ -59,6 +60,18 @@ def _scope_sql(principal: Principal) -> tuple[str, dict[str, Any]]:
     if not principal.division:
         return "", {}
     return " AND p.registered_division LIKE :scope", {"scope": scope_prefix(principal.division) + "%"}
+
+
+def _from_the_page(request: Request) -> None:
+    """403 unless htmx sent the request: a cross-site form cannot set the header (a guard beside SameSite)."""
+    if request.headers.get("HX-Request") != "true":
+        raise HTTPException(status_code=403, detail="send this from the workbench page")
+
+
+def _all_divisions(principal: Principal) -> None:
+    """403 for staff with a division scope: a batch's rows span divisions beyond it."""
+    if principal.division:
+        raise HTTPException(status_code=403, detail="a batch's rows span divisions beyond your scope")
 
 
 def _conflicts(
@@ -152,9 +165,7 @@ def decide(
     principal: Principal = Depends(steward),
 ) -> HTMLResponse:
     """Settle one conflict; answers the row as it now stands (an htmx fragment)."""
-    # Only htmx sends this header, and a cross-site form cannot: a second guard beside SameSite cookies.
-    if request.headers.get("HX-Request") != "true":
-        raise HTTPException(status_code=403, detail="send decisions from the workbench page")
+    _from_the_page(request)
     if action not in ACTIONS:
         raise HTTPException(status_code=400, detail=f"action must be one of {', '.join(ACTIONS)}")
     found = _conflicts(request, principal, conflict_id=conflict_id)
@@ -194,6 +205,7 @@ def batches_page(request: Request, principal: Principal = Depends(steward)) -> H
                 {"n": PAGE_ROWS},
             ).mappings()
         ]
+        layouts = _layouts(conn)
     records = {name: rec.label for name, rec in get_dictionary().records.items()}
     for r in rows:
         r["agency_label"] = AGENCIES.get(r["agency"], r["agency"])
@@ -203,7 +215,7 @@ def batches_page(request: Request, principal: Principal = Depends(steward)) -> H
     return TEMPLATES.TemplateResponse(
         request,
         "register/batches.html",
-        {"rows": rows, "user": principal, "can_download": not principal.division},
+        {"rows": rows, "user": principal, "can_download": not principal.division, "layouts": layouts},
     )
 
 
@@ -212,9 +224,7 @@ def quarantine_workbook(
     request: Request, batch_id: int = FPath(..., ge=1, le=2**31 - 1), principal: Principal = Depends(steward)
 ) -> FileResponse:
     """A batch's open quarantined rows as the workbook ``padis quarantine import`` reads back."""
-    if principal.division:
-        # A batch spans divisions: only staff without a division scope may take its rows away.
-        raise HTTPException(status_code=403, detail="a batch's rows span divisions beyond your scope")
+    _all_divisions(principal)
     try:
         path, rows = export_batch_workbook(request.app.state.engine, batch_id)
     except InputError as exc:
@@ -228,10 +238,8 @@ def import_corrections(
     request: Request, workbook: UploadFile = File(...), principal: Principal = Depends(steward)
 ) -> HTMLResponse:
     """Take a corrected quarantine workbook, record its changed cells and resubmit the fixed rows."""
-    if request.headers.get("HX-Request") != "true":
-        raise HTTPException(status_code=403, detail="upload corrections from the batches page")
-    if principal.division:
-        raise HTTPException(status_code=403, detail="a batch's rows span divisions beyond your scope")
+    _from_the_page(request)
+    _all_divisions(principal)
     work = Path(tempfile.mkdtemp(prefix="padis-corrections-"))
     context: dict[str, Any] = {"error": None, "result": None, "reports": []}
     try:
@@ -379,3 +387,56 @@ def quality_page(request: Request, principal: Principal = Depends(steward)) -> H
             ),
         },
     )
+
+
+def _layouts(conn: Any) -> list[dict[str, Any]]:
+    """The file layouts known from earlier batches: the latest batch per agency and dataset."""
+    rows = conn.execute(
+        text(
+            "SELECT b.batch_id, b.agency, b.dataset, b.record_type FROM batch b JOIN (SELECT agency, dataset,"
+            " MAX(batch_id) AS last FROM batch WHERE parent_batch_id IS NULL GROUP BY agency, dataset) m"
+            " ON m.last = b.batch_id"
+            " ORDER BY b.agency, b.dataset"
+        )
+    ).all()
+    records = {name: rec.label for name, rec in get_dictionary().records.items()}
+
+    def label(agency: str, dataset: str, record: str) -> str:
+        kind = records.get(record, record)
+        return f"{AGENCIES.get(agency, agency)} · {kind}" + (f" {dataset}" if dataset != record else "")
+
+    return [{"batch_id": b, "label": label(a, d, r), "agency": a} for b, a, d, r in rows]
+
+
+@router.post("/batches/upload", response_class=HTMLResponse)
+def upload_batch(
+    request: Request,
+    file: UploadFile = File(...),
+    layout: int = Form(..., ge=1, le=2**31 - 1),
+    principal: Principal = Depends(steward),
+) -> HTMLResponse:
+    """Collect a file an agency handed over (USB, mail) in the layout of one of its earlier batches."""
+    _from_the_page(request)
+    _all_divisions(principal)
+    engine = request.app.state.engine
+    name = Path(file.filename or "batch.csv").name[-120:]
+    work = Path(tempfile.mkdtemp(prefix="padis-upload-"))
+    context: dict[str, Any] = {"error": None, "report": None, "reasons": []}
+    try:
+        mapping = batch_mapping(engine, layout)
+        path = save_upload(file, request.app.state.max_upload_bytes, work / name)
+        report = collect_file(
+            engine, path, mapping.agency, mapping=mapping, file_name=f"{principal.name}:{name}"
+        )
+        context["report"] = report
+        context["reasons"] = [(explain(r), n) for r, n in report.by_reason.items()]
+    except InputError as exc:
+        context["error"] = exc.line().replace(str(work / name), name).replace(str(work), "upload")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report = context["report"]
+    summary = {"layout": layout, "batch_id": report.batch_id if report else None}
+    if report:
+        summary |= {"rows_read": report.rows_read, "rows_stored": report.rows_stored}
+    audit(request, "collect_upload", summary, None, "ok" if report else "bad_request")
+    return TEMPLATES.TemplateResponse(request, "register/_upload_result.html", context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -221,3 +222,31 @@ def test_quality_page_by_agency_and_conflict_grid(app_client: TestClient) -> Non
     assert 'href="/register/conflicts?field=name&amp;agency=hrss">2</a>' in grid
     filtered = app_client.get("/register/conflicts", params={"field": "name", "agency": "hrss"})
     assert "待处理 2 条" in filtered.text and filtered.text.count('<tr id="conflict-') == 2
+
+
+def test_staff_collect_a_handed_over_file_in_a_known_layout(
+    app_client: TestClient, engine: Engine, people
+) -> None:  # type: ignore[no-untyped-def]
+    _login(app_client, "steward1")
+    page = app_client.get("/register/batches").text
+    with engine.connect() as conn:
+        hrss = conn.execute(text("SELECT batch_id FROM batch WHERE agency = 'hrss'")).scalar_one()
+    assert f'<option value="{hrss}">人力资源和社会保障 · 全员人口个案（批次 {hrss}）</option>' in page
+    rows = [{**people[0], "marital_status": "20"}, {**people[1], "id_number": "bad"}]
+    data = pl.DataFrame(rows).write_csv().encode("gb18030")
+    files = {"file": ("人社局 12月.csv", data, "text/csv")}
+    hx = {"HX-Request": "true"}
+    assert app_client.post("/register/batches/upload", files=files, data={"layout": hrss}).status_code == 403
+    r = app_client.post("/register/batches/upload", files=files, data={"layout": hrss}, headers=hx)
+    assert r.status_code == 200 and "入库 1 行，隔离 1 行" in r.text, r.text
+    assert "公民身份号码" in r.text  # the reason, in Chinese
+    with engine.connect() as conn:
+        batch = conn.execute(
+            text("SELECT agency, file_name, rows_read FROM batch ORDER BY batch_id DESC LIMIT 1")
+        ).one()
+    assert tuple(batch) == ("hrss", "steward1:人社局 12月.csv", 2)
+    again = app_client.post("/register/batches/upload", files=files, data={"layout": hrss}, headers=hx)
+    assert "已经采集过" in again.text
+    empty = {"file": ("empty.csv", b"", "text/csv")}
+    bad = app_client.post("/register/batches/upload", files=empty, data={"layout": hrss}, headers=hx)
+    assert "未能采集" in bad.text and "empty.csv" in bad.text and "padis-upload" not in bad.text
