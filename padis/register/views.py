@@ -27,7 +27,8 @@ from padis.exchange.members import AGENCIES
 from padis.exchange.sources import mask_value, scope_prefix
 from padis.register.conflicts import ACTIONS, resolve_conflict
 from padis.register.service import person_history, show_person
-from padis.security.deps import audit, require_staff
+from padis.security.deps import audit as audit_request
+from padis.security.deps import require_staff
 from padis.security.policy import Principal
 from padis.standards import codes
 from padis.standards.dictionary import get_dictionary
@@ -36,7 +37,16 @@ TEMPLATES = Jinja2Templates(directory=str(Path(padis.__file__).parent / "web" / 
 router = APIRouter(prefix="/register", include_in_schema=False)
 steward = require_staff("data_steward")
 PAGE_ROWS = 100
+# Why a steward opens these pages: recorded as the purpose of every workbench audit entry.
+PURPOSE = "register_stewardship"
 DECISIONS = {"accepted": "已采纳", "rejected": "已驳回", "returned": "已退回"}
+
+
+def audit(
+    request: Request, action: str, summary: dict[str, Any], person_ids: list[int] | None, result: str
+) -> None:
+    """Audit a workbench action with the stewardship purpose (the "who looked, when, why" trail)."""
+    audit_request(request, action, summary, person_ids, result, purpose=PURPOSE)
 
 
 def _field_labels() -> dict[str, str]:

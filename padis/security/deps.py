@@ -91,16 +91,22 @@ def require_client(service: str) -> Callable[..., Grant]:
 
 
 def audit(
-    request: Request, action: str, summary: dict[str, Any], person_ids: list[int] | None, result: str
+    request: Request,
+    action: str,
+    summary: dict[str, Any],
+    person_ids: list[int] | None,
+    result: str,
+    *,
+    purpose: str | None = None,
 ) -> None:
-    """Queue an audit entry for this request (caller taken from request state)."""
+    """Queue an audit entry for this request (caller from request state; purpose: given, else X-Purpose)."""
     principal: Principal | None = getattr(request.state, "principal", None)
     request.app.state.audit.record(
         make_entry(
             actor=principal.kind if principal else "anonymous",
             client=principal.client if principal else None,
             user=principal.user if principal else None,
-            purpose=purpose_of(request),
+            purpose=purpose or purpose_of(request),
             action=action,
             request=summary,
             person_ids=person_ids,

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 from padis.collect.service import collect_file
 from padis.register.conflicts import list_conflicts
 from padis.register.service import show_person
+from padis.security.audit import person_accesses
 from padis.security.users import add_user
 
 from .conftest import write_csv
@@ -201,9 +202,11 @@ def test_person_page_shows_sources_claims_and_conflicts(
     assert "姓名 王伟" in history and "姓名 王二" in history and "built-in" not in history
     with engine.connect() as conn:
         viewed = conn.execute(
-            text("SELECT person_count FROM audit_log WHERE action = 'person_view' ORDER BY seq DESC")
+            text("SELECT person_count, purpose, user_name FROM audit_log WHERE action = 'person_view'")
         ).first()
-    assert viewed is not None and viewed[0] == 1
+    assert viewed is not None and tuple(viewed) == (1, "register_stewardship", "steward1")
+    accesses = person_accesses(engine, pid)
+    assert [(a["action"], a["purpose"]) for a in accesses][-1:] == [("person_view", "register_stewardship")]
     assert app_client.get("/register/persons/99999").status_code == 404
     _login(app_client, "steward_sh")
     assert app_client.get(f"/register/persons/{pid}").status_code == 404  # outside Shanghai's divisions
