@@ -127,6 +127,16 @@ def staff_principal(request: Request) -> Principal | None:
     return principal if principal.kind == "staff" else None
 
 
+# Why a data steward opens the workbench pages: the purpose of their audit entries.
+STEWARDSHIP = "register_stewardship"
+
+
+def require_htmx(request: Request) -> None:
+    """403 unless htmx sent the request: a cross-site form cannot set the header (a guard beside SameSite)."""
+    if request.headers.get("HX-Request") != "true":
+        raise HTTPException(status_code=403, detail="send this from the workbench page")
+
+
 def require_staff(*roles: str) -> Callable[..., Principal]:
     """Dependency for HTML pages: a logged-in staff user (of one of ``roles`` if given), else to /login."""
 

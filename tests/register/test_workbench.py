@@ -1,4 +1,5 @@
-"""The steward's workbench pages on the real app: conflict queue with decisions, batches and quarantine."""
+"""The steward's workbench on the real app (padis.register.views and padis.collect.views): conflicts, persons,
+batches, quarantine round trip, handed-over files, data quality."""
 
 from __future__ import annotations
 
