@@ -14,14 +14,14 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, Response, UploadFile
 from fastapi import Path as FPath
 from fastapi.responses import FileResponse
 from sqlalchemy import text
 
 from padis.api.common import ERRORS, XLSX, temporary_download
 from padis.api.routes_verify import SUFFIXES, UploadTooLarge, save_upload
-from padis.api.schemas import BatchBody
+from padis.api.schemas import BatchBody, BatchListBody, BatchSummary
 from padis.collect.quarantine_xlsx import export_batch_workbook
 from padis.collect.service import collect_file
 from padis.errors import InputError, PadisError
@@ -138,6 +138,48 @@ def submit_batch(
     )
 
 
+def _shown_file(file_name: str) -> str:
+    """The file's own name as a member sees it: no server folders (``client:name`` or a path)."""
+    return Path(str(file_name).rpartition(":")[2]).name or "batch"
+
+
+@router.get("", response_model=BatchListBody)
+def list_batches(
+    request: Request,
+    agency: str | None = Query(None, max_length=32, description="Staff only: one agency's batches"),
+    limit: int = Query(50, ge=1, le=200),
+    principal: Principal = Depends(caller),
+) -> BatchListBody:
+    """The latest batches of the caller's agency (staff: of every agency, or of ``agency``), newest first."""
+    grant_for(request, principal, "collect")
+    who = principal.agency if principal.kind == "client" else agency
+    sql = (
+        "SELECT batch_id, agency, record_type, file_name, rows_read, rows_stored, rows_quarantined,"
+        " received_at, parent_batch_id FROM batch"
+        + (" WHERE agency = :a" if who else "")
+        + " ORDER BY batch_id DESC LIMIT :n"
+    )
+    with request.app.state.engine.connect() as conn:
+        rows = conn.execute(text(sql), {"a": who, "n": limit}).mappings().all()
+    audit(request, "collect_list", {"agency": who, "rows": len(rows)}, None, "ok")
+    return BatchListBody(
+        batches=[
+            BatchSummary(
+                batch_id=r["batch_id"],
+                agency=r["agency"],
+                file=_shown_file(r["file_name"]),
+                record_type=r["record_type"],
+                rows_read=r["rows_read"],
+                rows_stored=r["rows_stored"],
+                rows_quarantined=r["rows_quarantined"],
+                received_at=str(r["received_at"])[:19],
+                resubmits=r["parent_batch_id"],
+            )
+            for r in rows
+        ]
+    )
+
+
 def _batch_row(request: Request, principal: Principal, batch_id: int) -> dict:  # type: ignore[type-arg]
     """The batch, when the caller may see it (its agency's member, or staff with ``collect``)."""
     with request.app.state.engine.connect() as conn:
@@ -169,7 +211,7 @@ def batch_report(
     return BatchBody(
         batch_id=row["batch_id"],
         agency=row["agency"],
-        file=str(row["file_name"]).partition(":")[2] or str(row["file_name"]),
+        file=_shown_file(row["file_name"]),
         record_type=row["record_type"],
         already_loaded=False,
         rows_read=row["rows_read"],

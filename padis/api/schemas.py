@@ -66,6 +66,26 @@ class BatchBody(BaseModel):
     register_changes: dict[str, int]
 
 
+class BatchSummary(BaseModel):
+    """One delivered batch in a list: its counts, and the batch it resubmits (corrected rows), if any."""
+
+    batch_id: int
+    agency: str
+    file: str
+    record_type: str
+    rows_read: int
+    rows_stored: int
+    rows_quarantined: int
+    received_at: str
+    resubmits: int | None = None
+
+
+class BatchListBody(BaseModel):
+    """The latest batches, newest first."""
+
+    batches: list[BatchSummary]
+
+
 class RecordsIn(BaseModel):
     """An agency's records: each an object of dictionary fields including ``id_number``."""
 

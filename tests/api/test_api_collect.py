@@ -90,6 +90,15 @@ def test_member_delivers_a_batch_in_scope(client, auth, engine, deliverer) -> No
     assert again.json()["batch_id"] == body["batch_id"]
     assert _counts(engine) == after
 
+    listed = client.get("/api/v1/batches", headers=h).json()["batches"]
+    assert listed[0]["batch_id"] == body["batch_id"]  # newest first
+    assert {b["agency"] for b in listed} == {"public_security"}  # only this agency's batches
+    assert all("/" not in b["file"] for b in listed)  # no server folders
+    assert listed[0]["file"] == "户籍人口_2024.csv" and listed[0]["rows_read"] == 300
+    staff = client.get(
+        "/api/v1/batches", headers=auth.staff("steward", "casework"), params={"agency": "hrss"}
+    )
+    assert staff.status_code == 200 and staff.json()["batches"] == []
     report = client.get(f"/api/v1/batches/{body['batch_id']}", headers=h)
     assert report.status_code == 200 and report.json()["by_reason"] == body["by_reason"]
 
@@ -112,6 +121,8 @@ def test_member_delivers_a_batch_in_scope(client, auth, engine, deliverer) -> No
     assert actions == [
         ("collect_submit", "ok", "ps_bj"),
         ("collect_submit", "already_loaded", "ps_bj"),
+        ("collect_list", "ok", "ps_bj"),
+        ("collect_list", "ok", None),  # the steward
         ("collect_report", "ok", "ps_bj"),
         ("collect_quarantine", "ok", "ps_bj"),
     ]
