@@ -535,7 +535,9 @@ def _read_xlsx(path: Path, *, sheet: str | None, header: bool | None) -> ReadRes
     frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
     notes = []
     if scan.long_numbers:
+        n = scan.long_numbers
         notes.append(
-            f"{scan.long_numbers} cells hold numbers of 16+ digits: Excel kept only 15 significant digits"
+            f"{n} 个单元格是16位以上的数字，Excel 只保留了15位有效数字（把该列设为文本后重新输入） / "
+            f"{n} cells hold numbers of 16+ digits: Excel kept only 15 significant digits"
         )
     return ReadResult(frame, "xlsx", None, path, header=header, sheet=name, notes=notes)

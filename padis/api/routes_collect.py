@@ -135,6 +135,7 @@ def submit_batch(
         rows_quarantined=report.rows_quarantined,
         by_reason=report.by_reason,
         register_changes=report.register,
+        notes=report.notes,
     )
 
 

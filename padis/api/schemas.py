@@ -64,6 +64,7 @@ class BatchBody(BaseModel):
     rows_quarantined: int
     by_reason: dict[str, int]
     register_changes: dict[str, int]
+    notes: list[str] = []
 
 
 class BatchSummary(BaseModel):

@@ -18,6 +18,7 @@ class SourceTable:
     format: str
     encoding: str | None
     path: Path
+    notes: tuple[str, ...] = ()  # what the reader noticed (numbers Excel rounded, say)
 
 
 def read_source(path: Path) -> SourceTable:
@@ -28,4 +29,4 @@ def read_source(path: Path) -> SourceTable:
     from padis import fileio
 
     result = fileio.read_table(path)
-    return SourceTable(result.frame, str(result.format), getattr(result, "encoding", None), path)
+    return SourceTable(result.frame, str(result.format), result.encoding, path, tuple(result.notes))

@@ -29,6 +29,7 @@ class ImportReport:
     seconds: float = 0.0
     register: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # the reader's warnings about the file itself
 
     def to_dict(self) -> dict[str, object]:
         """Plain data (the ``--report-json`` content)."""
@@ -64,6 +65,8 @@ class ImportReport:
         for key, value in self.register.items():
             table.add_row(f"登记 register {key}", f"{value:,}")
         console.print(table)
+        for note in self.notes:
+            console.print(f"[yellow]注意 note:[/] {note}")
         if self.by_reason:
             reasons = Table(title="隔离原因 quarantined by reason")
             reasons.add_column("reason")

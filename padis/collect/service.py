@@ -344,6 +344,7 @@ def collect_file(
     if apply and report.batch_id is not None:
         report.register = _apply(engine, report.batch_id)
     report.timings = {"read": round(read_s, 3), **report.timings}
+    report.notes = list(table.notes)
     report.seconds = time.perf_counter() - start
     return report
 

@@ -64,6 +64,28 @@ def test_gb18030_csv_with_local_codes(engine: Engine, extract: tuple[Path, Path]
     assert sexes <= {"0", "1", "2"}  # 男/女 mapped by the mapping; 未知 is the table alias of 0
 
 
+def test_xlsx_with_identity_numbers_typed_as_numbers_says_why(
+    engine: Engine, extract: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Excel rounds an 18-digit number to 15 digits: the rows are quarantined and the report says why."""
+    path, mapping = extract
+    frame = pl.read_csv(path, infer_schema=False).head(5)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(frame.columns)
+    for row in frame.iter_rows(named=True):
+        sheet.append([int(v) if k == "GMSFHM" and v.isdigit() else v for k, v in row.items()])
+    xlsx = tmp_path / "typed.xlsx"
+    book.save(xlsx)
+    report = collect_file(engine, xlsx, "public_security", mapping_path=mapping)
+    assert report.rows_read == 5 and report.rows_quarantined >= 4
+    numeric = sum(1 for v in frame["GMSFHM"] if v.isdigit())
+    assert report.notes == [
+        f"{numeric} 个单元格是16位以上的数字，Excel 只保留了15位有效数字（把该列设为文本后重新输入） / "
+        f"{numeric} cells hold numbers of 16+ digits: Excel kept only 15 significant digits"
+    ]
+
+
 def _merged_xlsx(path: Path) -> Path:
     book = openpyxl.Workbook()
     sheet = book.active
