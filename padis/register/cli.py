@@ -105,25 +105,46 @@ def conflicts_cmd(
     note: str | None = typer.Option(None, "--note", help="Why (kept with the decision)."),
     status: str = typer.Option("open", "--status", help="open, resolved, returned or all."),
     field: str | None = typer.Option(None, "--field", help="Only this field."),
+    agency: str | None = typer.Option(None, "--agency", help="Only values from this agency."),
+    all_: bool = typer.Option(
+        False,
+        "--all",
+        help="Settle every open conflict matching --field/--agency (with --reject or --return).",
+    ),
     limit: int = typer.Option(50, "--limit", help="At most this many."),
 ) -> None:
-    """冲突 List conflicts between agencies, or settle one."""
-    from padis.register.conflicts import list_conflicts, resolve_conflict
+    """冲突 List conflicts between agencies, or settle one (--resolve ID) or many (--all)."""
+    from padis.register.conflicts import list_conflicts, resolve_conflict, resolve_conflicts
     from padis.store import get_engine
 
     engine = get_engine()
-    if resolve is not None:
-        chosen = [a for a, flag in (("accept", accept), ("reject", reject), ("return", return_)) if flag]
+    chosen = [a for a, flag in (("accept", accept), ("reject", reject), ("return", return_)) if flag]
+    if resolve is not None or all_:
+        where = f"--resolve {resolve}" if resolve is not None else "--all"
         if len(chosen) != 1:
-            raise InputError("give exactly one of --accept, --reject, --return", where=f"--resolve {resolve}")
+            raise InputError("give exactly one of --accept, --reject, --return", where=where)
+    if resolve is not None:
         result = resolve_conflict(engine, resolve, chosen[0], note=note, by=_operator())
         console.print(f"conflict {resolve}: [green]{result['resolution']}[/]")
+        return
+    if all_:
+        if not (field or agency) or chosen[0] == "accept":
+            raise InputError(
+                "--all settles a filtered set by --reject or --return",
+                where="--all",
+                why="name --field and/or --agency; accept values one by one (--resolve ID --accept)",
+            )
+        ids = [c["conflict_id"] for c in list_conflicts(engine, field=field, agency=agency, limit=10**9)]
+        persons = resolve_conflicts(engine, ids, chosen[0], note=note, by=_operator())
+        console.print(f"{len(ids):,} conflicts ({len(persons):,} persons): [green]{chosen[0]}[/]")
         return
     if status not in ("open", "resolved", "returned", "all"):
         raise InputError(
             f"unknown status {status!r}", where="--status", why="open, resolved, returned or all"
         )
-    rows = list_conflicts(engine, status=None if status == "all" else status, field=field, limit=limit)
+    rows = list_conflicts(
+        engine, status=None if status == "all" else status, field=field, agency=agency, limit=limit
+    )
     table = Table(title=f"冲突 conflicts ({len(rows)})")
     for col in ("id", "person", "field", "golden (agency)", "other (agency)", "status"):
         table.add_column(col)

@@ -12,6 +12,7 @@ from padis.errors import InputError
 from padis.register.golden import rebuild
 from padis.register.service import utcnow
 
+CHUNK = 500  # conflict ids per statement (SQLite allows 32,766 parameters; keep statements small)
 ACTIONS = {
     "accept": ("resolved", "accepted"),
     "reject": ("resolved", "rejected"),
@@ -46,32 +47,58 @@ def resolve_conflict(
     ``accept``: staff take the other agency's value (the golden record is rebuilt with it);
     ``reject``: the golden value stands; ``return``: sent back to the other agency as a discrepancy.
     """
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT status FROM conflict WHERE conflict_id = :c"), {"c": conflict_id}
+        ).first()
+    if row is None:
+        raise InputError("no such conflict", where=f"conflict {conflict_id}")
+    if row[0] != "open":
+        raise InputError("conflict is not open", where=f"conflict {conflict_id}", why=f"status {row[0]}")
+    if not resolve_conflicts(engine, [conflict_id], action, note=note, by=by):  # settled meanwhile
+        raise InputError("conflict is not open", where=f"conflict {conflict_id}", why="settled just now")
+    status, resolution = ACTIONS[action]
+    return {"conflict_id": conflict_id, "status": status, "resolution": resolution, "resolved_by": by}
+
+
+def resolve_conflicts(
+    engine: Engine, conflict_ids: list[int], action: str, *, note: str | None = None, by: str | None = None
+) -> list[int]:
+    """Settle the still-open conflicts among ``conflict_ids`` in one transaction; returns their persons.
+
+    Accepted values are applied by one scoped rebuild of the persons concerned.
+    """
     if action not in ACTIONS:
         raise InputError(f"unknown action {action!r}", why=f"one of {', '.join(ACTIONS)}")
     status, resolution = ACTIONS[action]
     now = utcnow()
+    persons: list[int] = []
     with engine.begin() as conn:
-        row = conn.execute(
-            text("SELECT person_id, status FROM conflict WHERE conflict_id = :c"), {"c": conflict_id}
-        ).first()
-        if row is None:
-            raise InputError("no such conflict", where=f"conflict {conflict_id}")
-        if row[1] != "open":
-            raise InputError("conflict is not open", where=f"conflict {conflict_id}", why=f"status {row[1]}")
-        conn.execute(
-            text(
-                "UPDATE conflict SET status = :s, resolution = :r, note = :n, resolved_at = :t, "
-                "resolved_by = :by WHERE conflict_id = :c"
-            ),
-            {"s": status, "r": resolution, "n": note, "t": now, "by": by, "c": conflict_id},
-        )
-        if action == "accept":
+        for start in range(0, len(conflict_ids), CHUNK):
+            chunk = [int(c) for c in conflict_ids[start : start + CHUNK]]
+            marks = ", ".join(f":c{i}" for i in range(len(chunk)))
+            params = {f"c{i}": c for i, c in enumerate(chunk)}
+            found = conn.execute(
+                text(f"SELECT person_id FROM conflict WHERE status = 'open' AND conflict_id IN ({marks})"),
+                params,
+            ).all()
+            persons += [int(r[0]) for r in found]
+            conn.execute(
+                text(
+                    "UPDATE conflict SET status = :s, resolution = :r, note = :n, resolved_at = :t, "
+                    f"resolved_by = :by WHERE status = 'open' AND conflict_id IN ({marks})"
+                ),
+                {**params, "s": status, "r": resolution, "n": note, "t": now, "by": by},
+            )
+        if action == "accept" and persons:
             conn.exec_driver_sql("DROP TABLE IF EXISTS _scope")
             conn.exec_driver_sql("CREATE TEMP TABLE _scope (person_id BIGINT PRIMARY KEY)")
-            conn.execute(text("INSERT INTO _scope (person_id) VALUES (:p)"), {"p": int(row[0])})
+            conn.execute(
+                text("INSERT INTO _scope (person_id) VALUES (:p)"), [{"p": p} for p in sorted(set(persons))]
+            )
             rebuild(conn, scoped=True, now=now)
             conn.exec_driver_sql("DROP TABLE _scope")
-    return {"conflict_id": conflict_id, "status": status, "resolution": resolution, "resolved_by": by}
+    return sorted(set(persons))
 
 
 def export_discrepancies(engine: Engine, agency: str, path: Path) -> int:

@@ -17,7 +17,7 @@ import padis
 from padis.errors import InputError
 from padis.exchange.members import AGENCIES
 from padis.exchange.sources import mask_value, scope_prefix
-from padis.register.conflicts import ACTIONS, resolve_conflict
+from padis.register.conflicts import ACTIONS, resolve_conflict, resolve_conflicts
 from padis.register.service import person_history, show_person
 from padis.security.deps import STEWARDSHIP, audit, require_htmx, require_staff
 from padis.security.policy import Principal
@@ -99,14 +99,19 @@ def _conflicts(
     return rows
 
 
-def _count_open(request: Request, principal: Principal) -> int:
+def _open_ids(
+    request: Request, principal: Principal, *, field: str | None = None, agency: str | None = None
+) -> list[int]:
+    """Every open conflict in the user's divisions (and filters), oldest first."""
     scope, params = _scope_sql(principal)
+    where = "c.status = 'open'" + (" AND c.field = :field" if field else "")
+    where += " AND c.other_agency = :agency" if agency else ""
     sql = (
-        "SELECT COUNT(*) FROM conflict c JOIN person p ON p.person_id = c.person_id"
-        f" WHERE c.status = 'open'{scope}"
+        "SELECT c.conflict_id FROM conflict c JOIN person p ON p.person_id = c.person_id"
+        f" WHERE {where}{scope} ORDER BY c.conflict_id"
     )
     with request.app.state.engine.connect() as conn:
-        return int(conn.execute(text(sql), params).scalar_one())
+        return [int(r[0]) for r in conn.execute(text(sql), {**params, "field": field, "agency": agency})]
 
 
 @router.get("/conflicts", response_class=HTMLResponse)
@@ -127,13 +132,43 @@ def conflicts_page(
         "register/conflicts.html",
         {
             "rows": rows,
-            "total": _count_open(request, principal),
+            "total": len(_open_ids(request, principal)),
+            "matching": len(_open_ids(request, principal, field=field, agency=agency))
+            if field or agency
+            else 0,
             "field": field,
             "agency": agency,
             "fields": labels,
             "agencies": AGENCIES,
             "user": principal,
         },
+    )
+
+
+# Before /conflicts/{conflict_id}: the first matching route wins.
+@router.post("/conflicts/bulk", response_class=HTMLResponse)
+def decide_many(
+    request: Request,
+    action: str = Form(..., max_length=10),
+    field: str | None = Form(None, max_length=40),
+    agency: str | None = Form(None, max_length=32),
+    note: str = Form("", max_length=500),
+    principal: Principal = Depends(steward),
+) -> HTMLResponse:
+    """Reject or return every open conflict of a field and/or agency in the user's divisions at once."""
+    require_htmx(request)
+    if action not in ("reject", "return") or not (field or agency):
+        raise HTTPException(status_code=400, detail="reject or return a set filtered by field or agency")
+    ids = _open_ids(request, principal, field=field or None, agency=agency or None)
+    persons = resolve_conflicts(
+        request.app.state.engine, ids, action, note=note.strip() or None, by=principal.name
+    )
+    summary = {"action": action, "field": field, "agency": agency, "conflicts": len(ids)}
+    _audit(request, "conflict_resolve_bulk", summary, persons, "ok")
+    return TEMPLATES.TemplateResponse(
+        request,
+        "register/_bulk_result.html",
+        {"decision": DECISIONS[ACTIONS[action][1]], "conflicts": len(ids), "persons": len(persons)},
     )
 
 

@@ -192,3 +192,41 @@ def test_records_without_an_id_number_are_offered_to_the_resolver(
     assert report.register["linked"] == 1
     with engine.connect() as conn:
         assert conn.execute(text("SELECT person_id, name, sex FROM person")).all() == [(600, "王小宝", "1")]
+
+
+def test_settle_many_conflicts_at_once(engine: Engine, tmp_path: Path, people, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """`padis register conflicts --all --agency A --return` returns every open one of that agency."""
+    from typer.testing import CliRunner
+
+    from padis.cli import app
+    from padis.settings import get_settings
+    from padis.store.engine import get_engine
+
+    _collect(engine, tmp_path, "ps", "public_security", "person", people)
+    renamed = [{**p, "name": p["name"] + "某"} for p in people]
+    _collect(engine, tmp_path, "hrss", "hrss", "person", renamed)
+    _collect(engine, tmp_path, "edu", "education", "person", [{**people[0], "name": "王某某"}])
+    assert len(list_conflicts(engine)) == 4
+    monkeypatch.setenv("PADIS_DATABASE_URL", str(engine.url.render_as_string(hide_password=False)))
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    try:
+        runner = CliRunner()
+        refused = runner.invoke(app, ["register", "conflicts", "--all", "--return"])
+        assert refused.exit_code == 2 and "--field and/or --agency" in refused.output
+        accept_all = runner.invoke(app, ["register", "conflicts", "--all", "--agency", "hrss", "--accept"])
+        assert accept_all.exit_code == 2 and len(list_conflicts(engine)) == 4
+        done = runner.invoke(
+            app, ["register", "conflicts", "--all", "--agency", "hrss", "--return", "--note", "核实"]
+        )
+        assert done.exit_code == 0, done.output
+        assert "3 conflicts (3 persons): return" in done.output
+    finally:
+        get_engine.cache_clear()
+        get_settings.cache_clear()
+    left = list_conflicts(engine)
+    assert [(c["other_agency"], c["other_value"]) for c in left] == [("education", "王某某")]
+    returned = list_conflicts(engine, status="returned")
+    assert len(returned) == 3 and {c["note"] for c in returned} == {"核实"}
+    assert {str(c["resolved_by"]).startswith("cli") for c in returned} == {True}
+    assert _golden(engine, people[0]["id_number"])["name"] == "王伟"  # nothing overwritten

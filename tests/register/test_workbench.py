@@ -254,3 +254,34 @@ def test_staff_collect_a_handed_over_file_in_a_known_layout(
     empty = {"file": ("empty.csv", b"", "text/csv")}
     bad = app_client.post("/register/batches/upload", files=empty, data={"layout": hrss}, headers=hx)
     assert "未能采集" in bad.text and "empty.csv" in bad.text and "padis-upload" not in bad.text
+
+
+def test_bulk_return_of_a_filtered_set(app_client: TestClient, engine: Engine) -> None:
+    _login(app_client, "steward1")
+    unfiltered = app_client.get("/register/conflicts").text
+    assert "全部退回" not in unfiltered  # only for a filtered set
+    page = app_client.get("/register/conflicts", params={"field": "name", "agency": "hrss"}).text
+    assert "筛选出的 2 条" in page and "全部退回" in page
+    hx = {"HX-Request": "true"}
+    form = {"action": "return", "field": "name", "agency": "hrss", "note": "请核实"}
+    assert app_client.post("/register/conflicts/bulk", data=form).status_code == 403
+    bad = app_client.post("/register/conflicts/bulk", data={**form, "action": "accept"}, headers=hx)
+    assert bad.status_code == 400 and len(list_conflicts(engine)) == 2
+    r = app_client.post("/register/conflicts/bulk", data=form, headers=hx)
+    assert r.status_code == 200 and "已退回" in r.text and "2 条冲突（2 人）" in r.text
+    assert list_conflicts(engine) == []
+    returned = list_conflicts(engine, status="returned")
+    assert {(c["resolved_by"], c["note"]) for c in returned} == {("steward1", "请核实")}
+    with engine.connect() as conn:
+        logged = conn.execute(
+            text("SELECT person_count, purpose FROM audit_log WHERE action = 'conflict_resolve_bulk'")
+        ).one()
+    assert tuple(logged) == (2, "register_stewardship")
+
+
+def test_bulk_stays_in_the_users_divisions(app_client: TestClient, engine: Engine) -> None:
+    _login(app_client, "steward_sh")
+    hx = {"HX-Request": "true"}
+    r = app_client.post("/register/conflicts/bulk", data={"action": "reject", "agency": "hrss"}, headers=hx)
+    assert r.status_code == 200 and "0 条冲突" in r.text
+    assert len(list_conflicts(engine)) == 2  # Beijing's conflicts untouched by Shanghai's steward
