@@ -16,6 +16,7 @@ from padis.api.schemas import (
     ChangeOut,
     ChangesBody,
     ChangesIn,
+    DiscrepanciesBody,
     EventsBody,
     MutualBody,
     RecordsIn,
@@ -23,12 +24,14 @@ from padis.api.schemas import (
     SubscriptionIn,
     SupplementBody,
 )
+from padis.errors import InputError
 from padis.exchange.mutual import mutual_verify
 from padis.exchange.signing import webhook_secret
 from padis.exchange.sources import write_xlsx
 from padis.exchange.subscriptions import get_subscription, pull, subscribe
 from padis.exchange.supplement import supplement
 from padis.exchange.update import UPDATABLE, apply_changes, changes_from_json, summary
+from padis.register.conflicts import returned_to
 from padis.security.deps import audit, caller, grant_for
 from padis.security.policy import Principal
 
@@ -171,3 +174,41 @@ def pull_events(
         "ok",
     )
     return EventsBody(events=events, next_cursor=nxt)
+
+
+@router.get("/discrepancies", response_model=DiscrepanciesBody)
+def pull_discrepancies(
+    request: Request,
+    cursor: int = Query(0, ge=0, le=2**62),
+    limit: int = Query(500, ge=1, le=5000),
+    principal: Principal = Depends(caller),
+) -> DiscrepanciesBody:
+    """The register's answers to this agency's disagreeing values that staff returned for checking.
+
+    Each names the agency's own record (key, batch, row), its value and the register's value and source;
+    the register's value only for fields the agreement covers, and only for persons in its divisions.
+    """
+    grant = grant_for(request, principal, "collect")
+    if principal.kind != "client":
+        raise InputError("discrepancies are pulled by the agency they were returned to", where="caller")
+    rows = returned_to(request.app.state.engine, str(principal.agency), after=cursor, limit=limit)
+    nxt = rows[-1]["conflict_id"] if rows else cursor
+    shown = [r for r in rows if grant.covers(r["registered_division"])]
+    items = [
+        {
+            "discrepancy_id": r["conflict_id"],
+            "source_key": r["source_key"],
+            "batch_id": r["batch_id"],
+            "row_number": r["row_number"],
+            "field": r["field"],
+            "your_value": r["your_value"],
+            "register_value": r["register_value"] if r["field"] in grant.fields else None,
+            "register_source": r["register_source"],
+            "note": r["note"],
+            "returned_at": str(r["resolved_at"])[:19],
+        }
+        for r in shown
+    ]
+    persons = [int(r["person_id"]) for r in shown if r["field"] in grant.fields]
+    audit(request, "pull_discrepancies", {"cursor": cursor, "items": len(items)}, persons, "ok")
+    return DiscrepanciesBody(discrepancies=items, next_cursor=nxt)

@@ -181,6 +181,13 @@ class EventsBody(BaseModel):
     next_cursor: int
 
 
+class DiscrepanciesBody(BaseModel):
+    """Discrepancies returned to the caller's agency after ``cursor``; pass ``next_cursor`` next time."""
+
+    discrepancies: list[dict[str, Any]]
+    next_cursor: int
+
+
 class AccessBody(BaseModel):
     """Who has looked at a person's data."""
 

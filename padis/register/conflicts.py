@@ -101,16 +101,34 @@ def resolve_conflicts(
     return sorted(set(persons))
 
 
-def export_discrepancies(engine: Engine, agency: str, path: Path) -> int:
-    """Write the conflicts returned to ``agency`` as CSV (UTF-8 BOM for Excel); return the count."""
+def returned_to(
+    engine: Engine, agency: str, *, after: int = 0, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The conflicts returned to ``agency`` (its record, its value, the register's), by conflict id.
+
+    Each also names the person and their registered division, for callers that scope what they show.
+    """
     sql = (
         "SELECT c.conflict_id, s.source_key, s.batch_id, s.row_number, c.field, c.other_value AS your_value, "
-        "c.golden_value AS register_value, c.golden_agency AS register_source, c.note, c.resolved_at "
+        "c.golden_value AS register_value, c.golden_agency AS register_source, c.note, c.resolved_at, "
+        "c.person_id, p.registered_division "
         "FROM conflict c LEFT JOIN source_record s ON s.record_id = c.record_id "
-        "WHERE c.status = 'returned' AND c.other_agency = :a ORDER BY c.conflict_id"
+        "LEFT JOIN person p ON p.person_id = c.person_id "
+        "WHERE c.status = 'returned' AND c.other_agency = :a AND c.conflict_id > :after "
+        "ORDER BY c.conflict_id" + (" LIMIT :n" if limit is not None else "")
     )
     with engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(text(sql), {"a": agency}).mappings()]
+        return [
+            dict(r) for r in conn.execute(text(sql), {"a": agency, "after": after, "n": limit}).mappings()
+        ]
+
+
+def export_discrepancies(engine: Engine, agency: str, path: Path) -> int:
+    """Write the conflicts returned to ``agency`` as CSV (UTF-8 BOM for Excel); return the count."""
+    rows = [
+        {k: v for k, v in r.items() if k not in ("person_id", "registered_division")}
+        for r in returned_to(engine, agency)
+    ]
     frame = (
         pl.DataFrame(rows, infer_schema_length=None)
         if rows

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, text
 
 from padis.collect.sample import MAPPING, person_frame
+from padis.collect.service import collect_file
 from padis.exchange.agreements import add_agreement
 from padis.exchange.members import add_member
 
@@ -194,3 +195,66 @@ def test_record_columns_without_mapping(client, auth, engine, deliverer, tmp_pat
     r = _post(client, auth.client(deliverer, PURPOSE), buf.getvalue(), None, record="person")
     assert r.status_code == 201, r.text
     assert r.json()["rows_stored"] == 40 and r.json()["record_type"] == "person"
+
+
+def test_returned_discrepancies_are_pulled_by_the_agency(client, auth, engine, world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """HR & social security delivers other names; staff return them; HRSS pulls the register's answers."""
+    from padis.register.conflicts import list_conflicts, resolve_conflicts
+
+    _, secret = add_member(engine, "hrss_bj", "hrss", rate_limit=None)
+    world.secrets["hrss_bj"] = secret
+    add_agreement(
+        engine,
+        "hrss_bj",
+        services=["collect"],
+        fields=["id_number", "name"],
+        purposes=[PURPOSE],
+        divisions=["110105"],
+        legal_basis="test agreement",
+    )
+    cols = ["id_number", "name", "sex", "birth_date", "ethnicity", "marital_status", "hukou_type"]
+    cols += ["registered_division", "status"]
+    picked = pl.concat(
+        [
+            world.persons.filter(pl.col("registered_division") == "110105").head(2),
+            world.persons.filter(pl.col("registered_division") == "110108").head(1),
+        ]
+    )
+    sent = picked.select(cols).with_columns(
+        pl.col("name") + "某", pl.col("birth_date").cast(pl.String), pl.col("registered_division")
+    )
+    h = auth.client("hrss_bj", PURPOSE)
+    files = {"file": ("hrss.csv", sent.write_csv().encode(), "text/csv")}
+    r = client.post("/api/v1/batches", headers=h, files=files, data={"record": "person"})
+    assert r.status_code == 201, r.text
+    # The 110108 row is outside HRSS's agreement: quarantined, so only the two 110105 names conflict.
+    assert r.json()["by_reason"] == {"division:out_of_scope": 1}
+    open_ = [c for c in list_conflicts(engine, field="name") if c["other_agency"] == "hrss"]
+    assert len(open_) == 2
+    resolve_conflicts(engine, [c["conflict_id"] for c in open_], "return", note="请核实姓名", by="steward")
+    pulled = client.get("/api/v1/discrepancies", headers=h)
+    assert pulled.status_code == 200
+    body = pulled.json()
+    items = body["discrepancies"]
+    assert len(items) == 2 and {i["field"] for i in items} == {"name"}
+    truth = dict(zip(picked["id_number"].to_list(), picked["name"].to_list(), strict=True))
+    assert sorted(i["register_value"] for i in items) == sorted(truth[k] for k in picked["id_number"][:2])
+    assert all(i["your_value"] == i["register_value"] + "某" and i["note"] == "请核实姓名" for i in items)
+    assert all(i["batch_id"] == r.json()["batch_id"] for i in items)
+    again = client.get("/api/v1/discrepancies", headers=h, params={"cursor": body["next_cursor"]}).json()
+    assert again == {"discrepancies": [], "next_cursor": body["next_cursor"]}
+    # A returned discrepancy about a person outside HRSS's divisions (collected by staff) is not shown.
+    zj = world.persons.filter(pl.col("registered_division") == "330102").head(1).select(cols)
+    zj_file = tmp_path / "zj.csv"
+    zj.with_columns(pl.col("name") + "某", pl.col("birth_date").cast(pl.String)).write_csv(zj_file)
+    collect_file(engine, zj_file, "hrss", record="person")
+    late = [c["conflict_id"] for c in list_conflicts(engine, field="name") if c["other_agency"] == "hrss"]
+    assert len(late) == 1
+    resolve_conflicts(engine, late, "return", by="steward")
+    beyond = client.get("/api/v1/discrepancies", headers=h, params={"cursor": body["next_cursor"]}).json()
+    assert beyond == {"discrepancies": [], "next_cursor": late[0]}
+    # Other members cannot pull them; staff are told that agencies pull their own.
+    other = client.get("/api/v1/discrepancies", headers=auth.client("civil_affairs_bj", "social_assistance"))
+    assert other.status_code == 403
+    staff = client.get("/api/v1/discrepancies", headers=auth.staff("steward", "casework"))
+    assert staff.status_code == 400
