@@ -33,6 +33,12 @@ def serve_cmd(
             err=True,
         )
     os.environ["PADIS_SERVE_WEBHOOKS"] = "1" if webhooks else "0"
+    base = f"http://{host}:{port}"
+    typer.echo(
+        f"padis serving on {base} (Ctrl+C to stop): sign in at {base}/login — data stewards' workbench "
+        f"{base}/register/conflicts, dashboard {base}/stats, API {base}/api/v1/docs",
+        err=True,
+    )
     uvicorn.run(
         "padis.api.serve:app_factory",
         factory=True,
