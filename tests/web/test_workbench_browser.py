@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from padis.standards.idnumber import make_id
+
 from .conftest import SCREENSHOTS, padis_home, serving
 
 STEWARD, PASSWORD = "steward1", "steward-pass-1"
@@ -54,10 +56,10 @@ def workbench(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -
             yield base
 
 
-def test_decisions_swap_the_row_in_place(browser, workbench) -> None:  # type: ignore[no-untyped-def]
+def _signed_in(browser, workbench: str, errors: list[str]):  # type: ignore[no-untyped-def]
+    """A page signed in as the steward, on the conflict queue, collecting page errors and 4xx/5xx."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
     page = context.new_page()
-    errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on(
         "response", lambda res: errors.append(f"HTTP {res.status}: {res.url}") if res.status >= 400 else None
@@ -67,6 +69,12 @@ def test_decisions_swap_the_row_in_place(browser, workbench) -> None:  # type: i
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{workbench}/register/conflicts")
+    return context, page
+
+
+def test_decisions_swap_the_row_in_place(browser, workbench) -> None:  # type: ignore[no-untyped-def]
+    errors: list[str] = []
+    context, page = _signed_in(browser, workbench, errors)
     rows = page.locator("#conflicts tbody tr")
     assert rows.count() == 2
     first = rows.nth(0)
@@ -95,5 +103,47 @@ def test_decisions_swap_the_row_in_place(browser, workbench) -> None:  # type: i
     page.wait_for_url(f"{workbench}/register/quality")
     assert page.locator("#deliveries tbody tr").count() == 2
     page.screenshot(path=str(SCREENSHOTS / "workbench-quality.png"), full_page=True)
+    assert errors == []
+    context.close()
+
+
+def test_upload_a_handed_over_file_then_return_its_conflicts_at_once(  # type: ignore[no-untyped-def]
+    browser, workbench, tmp_path
+) -> None:
+    """The multipart upload and the confirmed bulk form work through htmx in a real browser."""
+    import polars as pl
+
+    errors: list[str] = []
+    context, page = _signed_in(browser, workbench, errors)
+    handed = tmp_path / "人社局 12月.csv"
+    pl.DataFrame(
+        {
+            "id_number": [
+                make_id("110101", dt.date(1980, 5, 1), 11),
+                make_id("110101", dt.date(1982, 7, 9), 12),
+            ],
+            "name": ["王小二", "李小四"],
+            "sex": ["1", "2"],
+            "birth_date": ["1980-05-01", "1982-07-09"],
+            "ethnicity": ["01", "01"],
+            "marital_status": ["10", "20"],
+            "hukou_type": ["10", "10"],
+            "registered_division": ["110101", "110101"],
+            "status": ["active", "active"],
+        }
+    ).write_csv(handed)
+    page.goto(f"{workbench}/register/batches")
+    page.select_option("select[name=layout]", label="人力资源和社会保障 · 全员人口个案（批次 2）")
+    page.set_input_files("input[name=file]", str(handed))
+    page.click("form[hx-post='/register/batches/upload'] button")
+    page.wait_for_selector("#upload-result p")
+    assert "入库 2 行，隔离 0 行" in page.inner_text("#upload-result")
+    page.goto(f"{workbench}/register/conflicts?field=name&agency=hrss")
+    # Person 0's name was accepted from HRSS earlier, so only person 1's new name is a conflict.
+    assert "筛选出的 1 条" in page.inner_text("main")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('全部退回')")
+    page.wait_for_selector("#bulk-result strong")
+    assert "已退回" in page.inner_text("#bulk-result") and "1 条冲突" in page.inner_text("#bulk-result")
     assert errors == []
     context.close()
