@@ -16,6 +16,28 @@ from .conftest import SCREENSHOTS, padis_home, serving
 STEWARD, PASSWORD = "steward1", "steward-pass-1"
 
 
+def _two_people(names: list[str]):  # type: ignore[no-untyped-def]
+    """Two Beijing persons as an agency file with dictionary columns, under ``names``."""
+    import polars as pl
+
+    return pl.DataFrame(
+        {
+            "id_number": [
+                make_id("110101", dt.date(1980, 5, 1), 11),
+                make_id("110101", dt.date(1982, 7, 9), 12),
+            ],
+            "name": names,
+            "sex": ["1", "2"],
+            "birth_date": ["1980-05-01", "1982-07-09"],
+            "ethnicity": ["01", "01"],
+            "marital_status": ["10", "20"],
+            "hukou_type": ["10", "10"],
+            "registered_division": ["110101", "110101"],
+            "status": ["active", "active"],
+        }
+    )
+
+
 @pytest.fixture(scope="module")
 def workbench(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
     """An app on a register where human resources disagrees with public security about two names."""
@@ -24,28 +46,12 @@ def workbench(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -
     from padis.api.app import create_app
     from padis.collect.service import collect_file
     from padis.security.users import add_user
-    from padis.standards.idnumber import make_id
     from padis.store.engine import make_engine
 
     root = tmp_path_factory.mktemp("workbench")
     with padis_home(root, sqlite_template) as url:
         engine = make_engine(url)
-        people = pl.DataFrame(
-            {
-                "id_number": [
-                    make_id("110101", dt.date(1980, 5, 1), 11),
-                    make_id("110101", dt.date(1982, 7, 9), 12),
-                ],
-                "name": ["王伟", "李娜"],
-                "sex": ["1", "2"],
-                "birth_date": ["1980-05-01", "1982-07-09"],
-                "ethnicity": ["01", "01"],
-                "marital_status": ["10", "20"],
-                "hukou_type": ["10", "10"],
-                "registered_division": ["110101", "110101"],
-                "status": ["active", "active"],
-            }
-        )
+        people = _two_people(["王伟", "李娜"])
         people.write_csv(root / "ps.csv")
         people.with_columns(name=pl.Series(["王二", "李四"])).write_csv(root / "hrss.csv")
         collect_file(engine, root / "ps.csv", "public_security", record="person")
@@ -111,27 +117,11 @@ def test_upload_a_handed_over_file_then_return_its_conflicts_at_once(  # type: i
     browser, workbench, tmp_path
 ) -> None:
     """The multipart upload and the confirmed bulk form work through htmx in a real browser."""
-    import polars as pl
 
     errors: list[str] = []
     context, page = _signed_in(browser, workbench, errors)
     handed = tmp_path / "人社局 12月.csv"
-    pl.DataFrame(
-        {
-            "id_number": [
-                make_id("110101", dt.date(1980, 5, 1), 11),
-                make_id("110101", dt.date(1982, 7, 9), 12),
-            ],
-            "name": ["王小二", "李小四"],
-            "sex": ["1", "2"],
-            "birth_date": ["1980-05-01", "1982-07-09"],
-            "ethnicity": ["01", "01"],
-            "marital_status": ["10", "20"],
-            "hukou_type": ["10", "10"],
-            "registered_division": ["110101", "110101"],
-            "status": ["active", "active"],
-        }
-    ).write_csv(handed)
+    _two_people(["王小二", "李小四"]).write_csv(handed)
     page.goto(f"{workbench}/register/batches")
     page.select_option("select[name=layout]", label="人力资源和社会保障 · 全员人口个案（批次 2）")
     page.set_input_files("input[name=file]", str(handed))
