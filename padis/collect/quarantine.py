@@ -57,6 +57,25 @@ def batch_mapping(engine: Engine, batch_id: int) -> Mapping:
     return Mapping.from_json(row[0])
 
 
+def within(engine: Engine, rows: list[dict[str, Any]], scope: str) -> list[dict[str, Any]]:
+    """The quarantined ``rows`` whose current value of a division column (per their batch's mapping) lies
+    in ``scope`` — a county steward's share of a batch that spans divisions."""
+    from padis.exchange.sources import scope_prefix
+
+    prefix = scope_prefix(scope)
+    columns: dict[int, list[str]] = {}
+    for batch in {int(r["batch_id"]) for r in rows}:
+        mapping = batch_mapping(engine, batch)
+        fields = [f.name for f in mapping.record_def.fields if f.type == "division"]
+        columns[batch] = [c for c in (mapping.source_of(f) for f in fields) if c]
+    kept = []
+    for r in rows:
+        values = current_values(r["raw"], r["fixes"])
+        if any(str(values.get(c) or "").strip().startswith(prefix) for c in columns[int(r["batch_id"])]):
+            kept.append(r)
+    return kept
+
+
 def fix_row(engine: Engine, quarantine_id: int, changes: dict[str, str]) -> dict[str, Any]:
     """Correct values of one quarantined row; keys are source columns or dictionary field names."""
     with engine.begin() as conn:

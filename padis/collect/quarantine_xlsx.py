@@ -21,7 +21,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from sqlalchemy import Engine, text
 
-from padis.collect.quarantine import current_values, list_quarantine
+from padis.collect.quarantine import current_values, list_quarantine, within
 from padis.errors import InputError
 from padis.standards.idnumber import ERRORS as ID_ERRORS
 
@@ -96,9 +96,15 @@ def export_workbook(
     batch_id: int | None = None,
     reason: str | None = None,
     status: str | None = "open",
+    scope: str | None = None,
 ) -> dict[str, int]:
-    """Write the selected quarantined rows to ``path`` (one sheet per batch); returns rows per batch."""
+    """Write the selected quarantined rows to ``path`` (one sheet per batch); returns rows per batch.
+
+    ``scope``: only rows with a division in it (see :func:`padis.collect.quarantine.within`).
+    """
     rows = list_quarantine(engine, batch_id=batch_id, reason=reason, status=status, limit=MAX_EXPORT_ROWS + 1)
+    if scope is not None:
+        rows = within(engine, rows, scope)
     if not rows:
         raise InputError("no quarantined rows to export", where="quarantine", why="check --batch / --status")
     if len(rows) > MAX_EXPORT_ROWS:
@@ -125,15 +131,15 @@ def export_workbook(
     return {str(b): len(items) for b, items in sorted(by_batch.items())}
 
 
-def export_batch_workbook(engine: Engine, batch_id: int) -> tuple[Path, int]:
-    """One batch's open quarantined rows as a workbook in a new temporary folder; (path, rows).
+def export_batch_workbook(engine: Engine, batch_id: int, scope: str | None = None) -> tuple[Path, int]:
+    """One batch's open quarantined rows (in ``scope``) as a workbook in a new temporary folder; (path, rows).
 
     The caller removes ``path.parent`` when done (after sending it, say).
     """
     work = Path(tempfile.mkdtemp(prefix="padis-quarantine-"))
     path = work / f"quarantine-{batch_id}.xlsx"
     try:
-        counts = export_workbook(engine, path, batch_id=batch_id)
+        counts = export_workbook(engine, path, batch_id=batch_id, scope=scope)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -199,8 +205,11 @@ def _cell_text(value: Any, where: str = "") -> str | None:
     return text_ or None
 
 
-def import_workbook(engine: Engine, path: Path) -> ImportResult:
-    """Record the cells changed in an exported workbook as fixes (one transaction for the whole file)."""
+def import_workbook(engine: Engine, path: Path, scope: str | None = None) -> ImportResult:
+    """Record the cells changed in an exported workbook as fixes (one transaction for the whole file).
+
+    ``scope``: every row must lie in it (a county steward corrects only their divisions' rows).
+    """
     if not path.is_file():
         raise InputError("file not found", where=str(path))
     try:
@@ -214,7 +223,7 @@ def import_workbook(engine: Engine, path: Path) -> ImportResult:
         if not sheets:
             raise InputError("no batch sheets", where=str(path), why="export with padis quarantine export")
         for sheet in sheets:
-            updates += _sheet_fixes(engine, sheet, f"{path.name}:{sheet.title}", result)
+            updates += _sheet_fixes(engine, sheet, f"{path.name}:{sheet.title}", result, scope)
     finally:
         book.close()
     if updates:
@@ -229,7 +238,9 @@ def import_workbook(engine: Engine, path: Path) -> ImportResult:
     return result
 
 
-def _sheet_fixes(engine: Engine, sheet: Any, where: str, result: ImportResult) -> list[dict[str, Any]]:
+def _sheet_fixes(
+    engine: Engine, sheet: Any, where: str, result: ImportResult, scope: str | None = None
+) -> list[dict[str, Any]]:
     """The fixes of one batch sheet (``fixes`` JSON per changed row), counted into ``result``."""
     rows = sheet.iter_rows(values_only=True)
     header = [None if h is None else str(h).strip() for h in next(rows, [])]
@@ -247,6 +258,13 @@ def _sheet_fixes(engine: Engine, sheet: Any, where: str, result: ImportResult) -
     cells = [list(r) for r in rows if any(v not in (None, "") for v in r)]
     ids = [_quarantine_id(r[0], where, n) for n, r in enumerate(cells, start=2)]
     current = _rows_by_id(engine, ids, where)
+    if scope is not None:
+        inside = {int(r["quarantine_id"]) for r in within(engine, list(current.values()), scope)}
+        outside = [n for n, qid in enumerate(ids, start=2) if qid not in inside]
+        if outside:
+            raise InputError(
+                "row outside your divisions", where=f"{where} row {outside[0]}", why=f"scope {scope}"
+            )
     updates = []
     for n, (qid, cells_) in enumerate(zip(ids, cells, strict=True), start=2):
         row = current[qid]

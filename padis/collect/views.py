@@ -37,12 +37,6 @@ _audit = partial(audit, purpose=STEWARDSHIP)
 PAGE_ROWS = 100
 
 
-def _all_divisions(principal: Principal) -> None:
-    """403 for staff with a division scope: a batch's rows span divisions beyond it."""
-    if principal.division:
-        raise HTTPException(status_code=403, detail="a batch's rows span divisions beyond your scope")
-
-
 @router.get("/batches", response_class=HTMLResponse)
 def batches_page(request: Request, principal: Principal = Depends(steward)) -> HTMLResponse:
     """The latest collected batches: rows read, stored and quarantined, and what is still to correct."""
@@ -69,7 +63,7 @@ def batches_page(request: Request, principal: Principal = Depends(steward)) -> H
     return TEMPLATES.TemplateResponse(
         request,
         "register/batches.html",
-        {"rows": rows, "user": principal, "can_download": not principal.division, "layouts": layouts},
+        {"rows": rows, "user": principal, "layouts": layouts},
     )
 
 
@@ -78,9 +72,8 @@ def quarantine_workbook(
     request: Request, batch_id: int = FPath(..., ge=1, le=2**31 - 1), principal: Principal = Depends(steward)
 ) -> FileResponse:
     """A batch's open quarantined rows as the workbook ``padis quarantine import`` reads back."""
-    _all_divisions(principal)
     try:
-        path, rows = export_batch_workbook(request.app.state.engine, batch_id)
+        path, rows = export_batch_workbook(request.app.state.engine, batch_id, scope=principal.division)
     except InputError as exc:
         raise HTTPException(status_code=404, detail=exc.line()) from None
     _audit(request, "quarantine_download", {"batch_id": batch_id, "rows": rows}, None, "ok")
@@ -93,12 +86,11 @@ def import_corrections(
 ) -> HTMLResponse:
     """Take a corrected quarantine workbook, record its changed cells and resubmit the fixed rows."""
     require_htmx(request)
-    _all_divisions(principal)
     work = Path(tempfile.mkdtemp(prefix="padis-corrections-"))
     context: dict[str, Any] = {"error": None, "result": None, "reports": []}
     try:
         path = save_upload(workbook, request.app.state.max_upload_bytes, work / "corrections.xlsx")
-        result = import_workbook(request.app.state.engine, path)
+        result = import_workbook(request.app.state.engine, path, scope=principal.division)
         context["result"] = result
         for batch in result.by_batch:
             context["reports"] += resubmit(request.app.state.engine, batch_id=int(batch))
@@ -142,7 +134,6 @@ def upload_batch(
 ) -> HTMLResponse:
     """Collect a file an agency handed over (USB, mail) in the layout of one of its earlier batches."""
     require_htmx(request)
-    _all_divisions(principal)
     engine = request.app.state.engine
     name = Path(file.filename or "batch.csv").name[-120:]
     work = Path(tempfile.mkdtemp(prefix="padis-upload-"))
@@ -150,8 +141,10 @@ def upload_batch(
     try:
         mapping = batch_mapping(engine, layout)
         path = save_upload(file, request.app.state.max_upload_bytes, work / name)
+        # A county steward collects their divisions' rows; the rest is quarantined as out of scope.
+        scopes = (principal.division,) if principal.division else None
         report = collect_file(
-            engine, path, mapping.agency, mapping=mapping, file_name=f"{principal.name}:{name}"
+            engine, path, mapping.agency, mapping=mapping, file_name=f"{principal.name}:{name}", scopes=scopes
         )
         context["report"] = report
         context["reasons"] = [(explain(r), n) for r, n in report.by_reason.items()]

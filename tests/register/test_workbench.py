@@ -37,6 +37,7 @@ def app_client(db_url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.
     collect_file(engine, write_csv(tmp_path, "hrss", others), "hrss", record="person")
     add_user(engine, "steward1", PASSWORD, "data_steward")
     add_user(engine, "steward_sh", PASSWORD, "data_steward", division="310000")
+    add_user(engine, "steward_bj", PASSWORD, "data_steward", division="110000")
     add_user(engine, "county1", PASSWORD, "county_staff", division="110101")
     add_user(engine, "steward_low", PASSWORD, "data_steward", clearance="internal")
     from padis.api.app import create_app
@@ -116,7 +117,7 @@ def test_scope_roles_and_login(app_client: TestClient, engine: Engine) -> None:
         f"/register/conflicts/{cid}", data={"action": "accept"}, headers={"HX-Request": "true"}
     )
     assert r.status_code == 404 and len(list_conflicts(engine)) == 2
-    assert app_client.get("/register/batches/2/quarantine.xlsx").status_code == 403
+    assert app_client.get("/register/batches/2/quarantine.xlsx").status_code == 404  # none in Shanghai
 
 
 def test_batches_and_quarantine_workbook(app_client: TestClient, engine: Engine) -> None:
@@ -285,3 +286,47 @@ def test_bulk_stays_in_the_users_divisions(app_client: TestClient, engine: Engin
     r = app_client.post("/register/conflicts/bulk", data={"action": "reject", "agency": "hrss"}, headers=hx)
     assert r.status_code == 200 and "0 条冲突" in r.text
     assert len(list_conflicts(engine)) == 2  # Beijing's conflicts untouched by Shanghai's steward
+
+
+def test_a_county_steward_corrects_only_their_divisions_rows(
+    app_client: TestClient, engine: Engine, people
+) -> None:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        batch = conn.execute(text("SELECT batch_id FROM batch WHERE agency = 'hrss'")).scalar_one()
+    _login(app_client, "steward_bj")  # the quarantined row is registered in 110101
+    got = app_client.get(f"/register/batches/{batch}/quarantine.xlsx")
+    assert got.status_code == 200
+    book = load_workbook(io.BytesIO(got.content))
+    sheet = book.worksheets[1]
+    assert sheet.max_row == 2  # header + the one Beijing row
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("id_number") + 1, value=people[2]["id_number"])
+    fixed = io.BytesIO()
+    book.save(fixed)
+    files = {"workbook": ("fix.xlsx", fixed.getvalue(), "application/octet-stream")}
+    hx = {"HX-Request": "true"}
+    _login(app_client, "steward_sh")  # Shanghai's steward may not correct Beijing's row
+    refused = app_client.post("/register/quarantine/import", files=files, headers=hx)
+    assert "row outside your divisions" in refused.text
+    with engine.connect() as conn:
+        status = conn.execute(
+            text("SELECT status FROM quarantine WHERE batch_id = :b"), {"b": batch}
+        ).scalar_one()
+    assert status == "open"
+    _login(app_client, "steward_bj")
+    done = app_client.post("/register/quarantine/import", files=files, headers=hx)
+    assert "入库 1 行，仍隔离 0 行" in done.text, done.text
+
+
+def test_a_county_steward_collects_only_their_divisions_rows(
+    app_client: TestClient, engine: Engine, people
+) -> None:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        hrss = conn.execute(text("SELECT batch_id FROM batch WHERE agency = 'hrss'")).scalar_one()
+    _login(app_client, "steward_sh")
+    data = pl.DataFrame([{**people[0], "marital_status": "20"}]).write_csv().encode()
+    files = {"file": ("bj.csv", data, "text/csv")}
+    r = app_client.post(
+        "/register/batches/upload", files=files, data={"layout": hrss}, headers={"HX-Request": "true"}
+    )
+    assert "入库 0 行，隔离 1 行" in r.text and "不在报送单位授权的行政区划范围内" in r.text
