@@ -4,6 +4,7 @@ quarantine workbook."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -129,11 +130,15 @@ def test_upload_a_handed_over_file_then_return_its_conflicts_at_once(  # type: i
     page.wait_for_selector("#upload-result p")
     assert "入库 2 行，隔离 0 行" in page.inner_text("#upload-result")
     page.goto(f"{workbench}/register/conflicts?field=name&agency=hrss")
-    # Person 0's name was accepted from HRSS earlier, so only person 1's new name is a conflict.
-    assert "筛选出的 1 条" in page.inner_text("main")
+    # How many depends on what the other test decided first (if it ran on this worker): read it off the page.
+    found = re.search(r"筛选出的 (\d+) 条", page.inner_text("main"))
+    assert found and int(found.group(1)) >= 1
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("button:has-text('全部退回')")
     page.wait_for_selector("#bulk-result strong")
-    assert "已退回" in page.inner_text("#bulk-result") and "1 条冲突" in page.inner_text("#bulk-result")
+    assert "已退回" in page.inner_text("#bulk-result")
+    assert f"{found.group(1)} 条冲突" in page.inner_text("#bulk-result")
+    page.goto(f"{workbench}/register/conflicts?field=name&agency=hrss")
+    assert "没有待处理的冲突" in page.inner_text("main")
     assert errors == []
     context.close()
