@@ -60,6 +60,8 @@ def _record_columns(alias: str) -> str:
 def write_batch_events(conn: Connection, batch_id: int, now: dt.datetime) -> int:
     """Append one event per life-event record of the batch (once per record), in event-date order.
 
+    An event already in the feed is not written again: the same person, type and date (two agencies
+    reporting one death), or the same agency's record (agency, source key, type, date) sent again.
     Records of type ``update`` (an agency's field update) make an event only when they won the field.
     """
     if conn.dialect.name == "postgresql":
@@ -69,11 +71,11 @@ def write_batch_events(conn: Connection, batch_id: int, now: dt.datetime) -> int
     result = conn.execute(
         text(
             "INSERT INTO change_feed (event_id, event_type, person_id, division, event_date, payload, "
-            "recorded_at, record_id) "
+            "recorded_at, record_id, agency, source_key) "
             f"SELECT {_uuid_sql(conn)}, s.event_type, s.person_id, "
             "COALESCE(s.residence_division, s.registered_division, "
             "p.residence_division, p.registered_division), "
-            f"s.event_date, {_payload_sql(conn)}, :now, s.record_id "
+            f"s.event_date, {_payload_sql(conn)}, :now, s.record_id, s.agency, s.source_key "
             "FROM source_record s LEFT JOIN person p ON p.person_id = s.person_id "
             f"WHERE s.batch_id = :b AND (s.event_type IN ({types}) "
             # A field update (from an agency's API call) is news only when it became the golden value.
@@ -83,6 +85,12 @@ def write_batch_events(conn: Connection, batch_id: int, now: dt.datetime) -> int
             # Two agencies reporting the same death (say) make one event, not two.
             "AND NOT EXISTS (SELECT 1 FROM change_feed g WHERE g.person_id = s.person_id "
             "AND g.event_type = s.event_type AND g.event_date = s.event_date) "
+            # The same agency sending the same record again (a cumulative export, a re-encoded file)
+            # makes no second event, also while the person is unknown (a newborn without an ID number).
+            # Field updates are exempt: one agency may update the same record's field twice in a day.
+            "AND (s.event_type = 'update' OR NOT EXISTS (SELECT 1 FROM change_feed h "
+            "WHERE h.agency = s.agency AND h.source_key = s.source_key AND h.event_type = s.event_type "
+            "AND (h.event_date = s.event_date OR (h.event_date IS NULL AND s.event_date IS NULL)))) "
             "ORDER BY s.event_date, s.record_id"
         ),
         {"b": batch_id, "now": now},

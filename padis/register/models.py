@@ -93,6 +93,8 @@ class ChangeFeed(Base):
     __table_args__ = (
         Index("ix_change_feed_person_id", "person_id"),
         Index("ix_change_feed_record_id", "record_id"),
+        # A re-sent life-event record is recognised by its agency's key (migration e615e7000005).
+        Index("ix_change_feed_source", "agency", "source_key"),
     )
 
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -104,3 +106,5 @@ class ChangeFeed(Base):
     payload: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime)
     record_id: Mapped[int | None] = mapped_column(BigInteger)
+    agency: Mapped[str | None] = mapped_column(String(32))
+    source_key: Mapped[str | None] = mapped_column(String(100))

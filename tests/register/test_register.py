@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
@@ -14,6 +15,7 @@ from padis.register import identity
 from padis.register.conflicts import export_discrepancies, list_conflicts, resolve_conflict
 from padis.register.feed import read_feed
 from padis.register.service import person_history, rebuild_all, show_person
+from padis.standards.idnumber import make_id
 
 from .conftest import write_csv
 
@@ -137,6 +139,49 @@ def test_life_events_update_register_and_feed(engine: Engine, tmp_path: Path, pe
         k: v for k, v in before.items() if k != "updated_at"
     }
     assert len(read_feed(engine, 0, 100)) == 3
+
+
+def test_a_life_event_record_sent_again_makes_no_second_event(engine: Engine, tmp_path: Path, people) -> None:
+    _collect(engine, tmp_path, "ps", "public_security", "person", people)
+    births = [
+        {  # a newborn's certificate: no identity number yet, so no person until linkage places it
+            "birth_certificate_no": "O110101-2024-7",
+            "child_name": "王小明",
+            "child_sex": "1",
+            "birth_date": "2024-02-03",
+            "birth_place_division": "110101",
+            "mother_id_number": people[1]["id_number"],
+            "mother_name": "李娜",
+        },
+        {  # a certificate whose child already has a number (and so a person)
+            "birth_certificate_no": "O110101-2024-8",
+            "child_name": "王小红",
+            "child_sex": "2",
+            "child_id_number": make_id("110101", dt.date(2024, 3, 4), 22),
+            "birth_date": "2024-03-04",
+            "birth_place_division": "110101",
+            "mother_id_number": people[1]["id_number"],
+            "mother_name": "李娜",
+        },
+    ]
+    first = _collect(engine, tmp_path / "jan", "births", "health", "birth", births)
+    assert first.register["events"] == 2
+    # The same two certificates again, in a cumulative export with one new certificate, re-encoded.
+    later = [*births, {**births[0], "birth_certificate_no": "O110101-2024-9", "child_name": "王小刚"}]
+    path = write_csv(tmp_path / "feb", "births", later)
+    gbk = path.with_name("births_gbk.csv")
+    gbk.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
+    second = collect_file(engine, gbk, "health", record="birth")
+    assert second.rows_stored == 3  # source records are append-only: the copies are kept
+    assert second.register["events"] == 1
+    births_in_feed = read_feed(engine, 0, 100, event_types=["birth"])
+    assert sorted(e.payload["source_key"] for e in births_in_feed) == [
+        "O110101-2024-7",
+        "O110101-2024-8",
+        "O110101-2024-9",
+    ]
+    rebuild_all(engine)
+    assert len(read_feed(engine, 0, 100, event_types=["birth"])) == 3
 
 
 def test_person_ids_come_through_the_resolver_seam(engine: Engine, tmp_path: Path, people) -> None:
