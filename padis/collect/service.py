@@ -27,6 +27,7 @@ from padis.errors import InputError
 from padis.store.bulk import BulkSession, SqliteChildSession, batch_session, start_writer, stop_writer
 
 CRASH_ENV = "PADIS_TEST_CRASH_AFTER_ROWS"  # test hook: SIGKILL this process after N rows are written
+CRASH_GROUP_ENV = "PADIS_TEST_CRASH_GROUP"  # with it: SIGKILL the whole process group (the writer child too)
 
 Progress = Callable[[str, int, int], None]
 
@@ -87,6 +88,8 @@ def find_batch(engine: Engine, agency: str, file_hash: str) -> tuple[int, dt.dat
 def _maybe_crash(rows_written: int) -> None:
     limit = os.environ.get(CRASH_ENV)
     if limit and rows_written >= int(limit):
+        if os.environ.get(CRASH_GROUP_ENV):
+            os.killpg(0, signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
 
 

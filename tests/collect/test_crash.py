@@ -18,11 +18,21 @@ ROWS = 200_000
 
 
 @pytest.mark.slow
-def test_sigkill_mid_batch_leaves_all_or_nothing_and_rerun_completes(db_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("victims", ["process", "process_group"])
+def test_sigkill_mid_batch_leaves_all_or_nothing_and_rerun_completes(
+    db_url: str, tmp_path: Path, victims: str
+) -> None:
+    """``process``: only the collector dies (a SQLite writer child sees its input end and rolls back);
+    ``process_group``: the writer child dies too, in the middle of its open transaction."""
     path, mapping = write_extract(tmp_path / "synth", ROWS, fmt="parquet", bad_fraction=0.01)
     env = {**os.environ, "PADIS_DATABASE_URL": db_url, "PADIS_TEST_CRASH_AFTER_ROWS": "100000"}
+    if victims == "process_group":
+        env["PADIS_TEST_CRASH_GROUP"] = "1"
     cmd = [sys.executable, "-m", "padis", "collect", str(path), "--agency", "public_security", "--no-apply"]
-    crashed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    # A session of its own, so that killing the collector's process group spares this test.
+    crashed = subprocess.run(
+        cmd, env=env, capture_output=True, text=True, timeout=600, start_new_session=True
+    )
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
     engine = make_engine(db_url)
     try:
@@ -32,6 +42,7 @@ def test_sigkill_mid_batch_leaves_all_or_nothing_and_rerun_completes(db_url: str
             quarantined = conn.execute(text("SELECT COUNT(*) FROM quarantine")).scalar_one()
         assert (batches, stored, quarantined) == (0, 0, 0)  # killed after 100k rows were sent: nothing kept
         env.pop("PADIS_TEST_CRASH_AFTER_ROWS")
+        env.pop("PADIS_TEST_CRASH_GROUP", None)
         rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
         assert rerun.returncode == 0, rerun.stderr[-2000:]
         with engine.connect() as conn:
