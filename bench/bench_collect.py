@@ -32,6 +32,11 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def child_peak_mib() -> float:
+    """Peak resident memory of the largest finished child (the SQLite writer child), MiB."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def cpu_s() -> float:
     """CPU seconds (user + system) this process has used so far (the machine is shared: wall varies)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -91,7 +96,8 @@ def main() -> None:
             f"{kind}: collect {report.rows_read:,} rows (stored {report.rows_stored:,}, quarantined "
             f"{report.rows_quarantined:,}) in {collect_s:.1f} s wall = "
             f"{report.rows_read / collect_s:,.0f} rows/s (this process's CPU {collect_cpu:.1f} s); "
-            f"peak memory {peak_mib():,.0f} MiB; stages (s, wall): {report.timings}"
+            f"peak memory {peak_mib():,.0f} MiB (writer child {child_peak_mib():,.0f} MiB); "
+            f"stages (s, wall): {report.timings}"
         )
         if args.no_golden:
             engine.dispose()
@@ -116,7 +122,8 @@ def main() -> None:
             f"{kind}: identity resolution + golden build for {first['persons']:,} persons in "
             f"{first_s:.1f} s wall (CPU here {first_cpu:.1f} s); full golden rebuild of "
             f"{again['persons']:,} persons in {again_s:.1f} s wall (CPU here {again_cpu:.1f} s; the "
-            f"database server's CPU is not counted); peak memory {peak_mib():,.0f} MiB"
+            f"database server's CPU is not counted); peak memory {peak_mib():,.0f} MiB (writer child "
+            f"{child_peak_mib():,.0f} MiB; a PostgreSQL server's own memory is not counted)"
         )
         engine.dispose()
 

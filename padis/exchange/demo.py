@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+import warnings
 
 import polars as pl
 from sqlalchemy import text
@@ -59,7 +60,11 @@ def _deliver_batch(c, secret: str) -> dict[str, int]:  # type: ignore[no-untyped
 
 def demo_step(ctx: DemoContext) -> None:
     """Run the exchange flow through the HTTP API in process and report what happened."""
-    from fastapi.testclient import TestClient
+    with warnings.catch_warnings():
+        # Starlette asks for 'httpx2' instead of httpx; the demo's in-process calls work either way,
+        # and a user running the demo should not see a library's packaging notice.
+        warnings.filterwarnings("ignore", message=".*httpx.*", category=UserWarning)
+        from fastapi.testclient import TestClient
 
     from padis.api.app import create_app
     from padis.exchange.agreements import add_agreement
