@@ -74,7 +74,11 @@ class Batch(Base):
 
 
 class SourceRecord(Base):
-    """One stored row as an agency sent it (mapped and normalised); never updated except ``person_id``."""
+    """One stored row as an agency sent it (mapped and normalised); never updated except ``person_id``.
+
+    The database enforces it: triggers (migration c0113c7a0004) refuse a DELETE (and on PostgreSQL a
+    TRUNCATE) and any UPDATE of a column other than ``person_id`` and ``related_person_id``.
+    """
 
     __tablename__ = "source_record"
     __table_args__ = (
