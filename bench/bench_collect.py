@@ -32,9 +32,12 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child_peak_mib() -> float:
-    """Peak resident memory of the largest finished child (the SQLite writer child), MiB."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def child_note(kind: str) -> str:
+    """The SQLite writer child's peak memory (once reaped), or that a server's memory is not counted."""
+    if kind != "sqlite":
+        return " (the PostgreSQL server's own memory is not counted)"
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return f" (writer child {child:,.0f} MiB)" if child else " (writer child still running)"
 
 
 def cpu_s() -> float:
@@ -96,8 +99,7 @@ def main() -> None:
             f"{kind}: collect {report.rows_read:,} rows (stored {report.rows_stored:,}, quarantined "
             f"{report.rows_quarantined:,}) in {collect_s:.1f} s wall = "
             f"{report.rows_read / collect_s:,.0f} rows/s (this process's CPU {collect_cpu:.1f} s); "
-            f"peak memory {peak_mib():,.0f} MiB (writer child {child_peak_mib():,.0f} MiB); "
-            f"stages (s, wall): {report.timings}"
+            f"peak memory {peak_mib():,.0f} MiB{child_note(kind)}; stages (s, wall): {report.timings}"
         )
         if args.no_golden:
             engine.dispose()
@@ -122,8 +124,7 @@ def main() -> None:
             f"{kind}: identity resolution + golden build for {first['persons']:,} persons in "
             f"{first_s:.1f} s wall (CPU here {first_cpu:.1f} s); full golden rebuild of "
             f"{again['persons']:,} persons in {again_s:.1f} s wall (CPU here {again_cpu:.1f} s; the "
-            f"database server's CPU is not counted); peak memory {peak_mib():,.0f} MiB (writer child "
-            f"{child_peak_mib():,.0f} MiB; a PostgreSQL server's own memory is not counted)"
+            f"database server's CPU is not counted); peak memory {peak_mib():,.0f} MiB{child_note(kind)}"
         )
         engine.dispose()
 
