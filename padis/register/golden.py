@@ -65,12 +65,13 @@ def _text(conn: Connection, col: str) -> str:
     return f"CAST({col} AS TEXT)" if conn.dialect.name == "postgresql" else col
 
 
-def _order(field: str) -> list[str]:
+def precedence(field: str) -> list[str]:
+    """Agencies in the order their values of ``field`` win: the authority, then the precedence list."""
     return [authority(field)] + [a for a in AGENCY_PRECEDENCE if a != authority(field)]
 
 
 def _rank(field: str) -> str:
-    order = _order(field)
+    order = precedence(field)
     whens = " ".join(f"WHEN '{a}' THEN {i + 1}" for i, a in enumerate(order))
     return f"CASE agency {whens} ELSE {len(order) + 1} END"
 

@@ -20,6 +20,10 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+# What a record says of its second party: the party's identity number (and the record's own keys).
+RECORD_COLUMNS: tuple[str, ...] = ("record_id", "agency", "record_type", "id_number")
+
+
 def _unresolved(
     engine: Engine, batch_id: int | None, column: str, wanted: tuple[str, ...] = RESOLVE_COLUMNS
 ) -> pl.DataFrame:
@@ -33,7 +37,13 @@ def _unresolved(
         cols = ", ".join(wanted)
         where = "person_id IS NULL AND (id_number IS NOT NULL OR name IS NOT NULL)"
     else:
-        cols = ", ".join(c if c != "id_number" else "related_id_number AS id_number" for c in wanted)
+        # The record's name, sex, birth date and divisions are its subject's (a newborn's, say), not
+        # the second party's: offering them with the mother's number made a stranger of the mother.
+        cols = ", ".join(
+            "related_id_number AS id_number" if c == "id_number" else c
+            for c in wanted
+            if c in RECORD_COLUMNS
+        )
         where = "related_person_id IS NULL AND related_id_number IS NOT NULL"
     where += " AND batch_id = :b" if batch_id is not None else ""
     with bulk_session(engine) as session:
@@ -42,7 +52,10 @@ def _unresolved(
         )
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
-    return frame.with_columns(pl.col("record_id").cast(pl.Int64), pl.col("id_number").cast(pl.String))
+    absent = [pl.lit(None, pl.String).alias(c) for c in wanted if c not in frame.columns]
+    return frame.with_columns(
+        pl.col("record_id").cast(pl.Int64), pl.col("id_number").cast(pl.String), *absent
+    ).select(wanted)
 
 
 def _set_person_ids(conn: Connection, mapping: pl.DataFrame, column: str) -> int:

@@ -35,29 +35,56 @@ def latest_year(snapshot: Snapshot) -> int:
     return last.year if last.month == 12 and last.day >= 25 else last.year - 1
 
 
+def first_covered_year(snapshot: Snapshot) -> int | None:
+    """The first year from which both births and deaths are recorded (a register starts somewhere).
+
+    Before it a rate would read 0 for want of data, not for want of events: a register collected
+    from 2022 knows the birth dates of people born in 2020 but none of that year's deaths.
+    """
+    firsts = [
+        t.get_column(c).min() for t, c in ((snapshot.births, "birth_date"), (snapshot.deaths, "death_date"))
+    ]
+    known = [f.year for f in firsts if isinstance(f, dt.date)]
+    return max(known) if len(known) == 2 else None
+
+
 def default_periods(snapshot: Snapshot, years: int = 5) -> str:
-    """The last ``years`` calendar years, plus that year's report year and half-year."""
+    """The last ``years`` calendar years the data covers, plus the last one's report year and half-year."""
     y = latest_year(snapshot)
-    return f"{y - years + 1}-{y},{y}R,{y}H"
+    first = max(y - years + 1, min(first_covered_year(snapshot) or y - years + 1, y))
+    return f"{first}-{y},{y}R,{y}H"
 
 
-def refresh(snapshot: Snapshot, periods: str | None = None, *, home: Path | None = None,
-            engine: str = "duckdb", projection_years: int = 30, source: str = "") -> Path:
+def refresh(
+    snapshot: Snapshot,
+    periods: str | None = None,
+    *,
+    home: Path | None = None,
+    engine: str = "duckdb",
+    projection_years: int = 30,
+    source: str = "",
+) -> Path:
     """Compute indicators at every level and the projection scenarios, and write the cache."""
     out = cache_dir(home)
     out.mkdir(parents=True, exist_ok=True)
     spec = periods or default_periods(snapshot)
     results = compute_all_levels(snapshot, parse_periods(spec), engine=engine)
     results.write_parquet(out / "indicators.parquet")
-    base_year = max(p.year for p in parse_periods(spec) if p.kind == "") if any(
-        p.kind == "" for p in parse_periods(spec)) else latest_year(snapshot)
+    base_year = (
+        max(p.year for p in parse_periods(spec) if p.kind == "")
+        if any(p.kind == "" for p in parse_periods(spec))
+        else latest_year(snapshot)
+    )
     proj = project_snapshot(snapshot, base_year, projection_years, DEFAULT_SCENARIOS)
-    frames = [proj.totals(level=lvl).with_columns(pl.lit(lvl).alias("level"))
-              for lvl in LEVELS]
+    frames = [proj.totals(level=lvl).with_columns(pl.lit(lvl).alias("level")) for lvl in LEVELS]
     pl.concat(frames).write_parquet(out / "projection.parquet")
-    meta = {"periods": [p.code for p in parse_periods(spec)], "base_year": base_year,
-            "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "source": source,
-            "engine": engine}
+    meta = {
+        "periods": [p.code for p in parse_periods(spec)],
+        "base_year": base_year,
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "source": source,
+        "engine": engine,
+    }
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     return out
 
@@ -100,6 +127,9 @@ def load(home: Path | None = None) -> Cache | None:
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
     proj = d / "projection.parquet"
     comp = d / "compare.parquet"
-    return Cache(indicators=pl.read_parquet(path),
-                 projection=pl.read_parquet(proj) if proj.exists() else None,
-                 comparison=pl.read_parquet(comp) if comp.exists() else None, meta=meta)
+    return Cache(
+        indicators=pl.read_parquet(path),
+        projection=pl.read_parquet(proj) if proj.exists() else None,
+        comparison=pl.read_parquet(comp) if comp.exists() else None,
+        meta=meta,
+    )

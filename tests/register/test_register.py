@@ -232,8 +232,11 @@ def test_records_without_an_id_number_are_offered_to_the_resolver(
         report = _collect(engine, tmp_path, "births", "health", "birth", [birth])
     finally:
         identity.set_resolver(previous)
-    subject = offered[0]
+    subject, mother = offered
     assert subject["id_number"].to_list() == [None] and subject["name"].to_list() == ["王小宝"]
+    # the mother is asked about by her number alone: the record's name, sex and birth date are the child's
+    assert mother["id_number"].to_list() == [people[1]["id_number"]]
+    assert mother.select("name", "sex", "birth_date").null_count().row(0) == (1, 1, 1)
     assert report.register["linked"] == 1
     with engine.connect() as conn:
         assert conn.execute(text("SELECT person_id, name, sex FROM person")).all() == [(600, "王小宝", "1")]
