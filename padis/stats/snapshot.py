@@ -379,12 +379,13 @@ def _deaths(persons: pl.DataFrame, feed: pl.DataFrame) -> pl.DataFrame:
 def _moves(feed: pl.DataFrame) -> pl.DataFrame:
     """Moves and hukou transfers at their move date; two agencies' reports of one move count once.
 
-    Of two reports the one from the agency first for ``residence_division`` is kept (public security
-    knows where a person came from; a floating registration names the household-registration place).
+    Of two reports the one from the agency first for ``registered_division`` is kept: public security
+    registers moves with their origin, while a floating registration (pfp, authoritative for the
+    residence itself) names the household-registration county as where the person came from.
     """
     from padis.register.golden import precedence
 
-    order = pl.DataFrame({"agency": precedence("residence_division")}).with_row_index("_rank")
+    order = pl.DataFrame({"agency": precedence("registered_division")}).with_row_index("_rank")
     moves = (
         feed.filter(pl.col("event_type").is_in(["move", "hukou_transfer"]))
         .join(order, on="agency", how="left")
