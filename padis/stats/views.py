@@ -23,6 +23,11 @@ TABLE_COLUMNS = ("POP", "CBR", "CDR", "NGR", "SRB", "TFR", "CPR", "FLOAT_IN", "F
                  "SPECIAL")
 RANKABLE = ("CBR", "CDR", "NGR", "SRB", "TFR", "GFR", "CPR", "POP", "FLOAT_IN", "FLOAT_OUT")
 TREND = ("CBR", "CDR", "NGR")
+RATES = ("CBR", "CDR", "NGR", "SRB", "TFR", "GFR", "CPR")
+EVENT_COUNTS = ("BIRTHS", "DEATHS")
+# A rate from fewer than 20 events is too unstable to compare (the rule of the US National Center for
+# Health Statistics): still shown, marked, so a county with 12 births does not read as a crisis.
+MIN_EVENTS = 20
 CODE_PATTERN = r"^\d{6}$"
 
 
@@ -69,11 +74,25 @@ def _breadcrumb(division: str) -> list[tuple[str, str]]:
 
 def _row_values(frame: pl.DataFrame, codes: list[str], period: str) -> dict[str, dict[str, float | None]]:
     part = frame.filter(pl.col("ref_area").is_in(codes) & (pl.col("period") == period)
-                        & pl.col("indicator").is_in(TABLE_COLUMNS))
+                        & pl.col("indicator").is_in(TABLE_COLUMNS + EVENT_COUNTS))
     out: dict[str, dict[str, float | None]] = {c: {} for c in codes}
-    for area, ind, value in part.select("ref_area", "indicator", "value").iter_rows():
+    for area, ind, value, numerator in part.select("ref_area", "indicator", "value", "numerator").iter_rows():
         out[area][ind] = value
+        out[area][f"{ind}#n"] = numerator
     return out
+
+
+def _few_events(values: dict[str, float | None]) -> list[str]:
+    """The rates of one row resting on fewer than ``MIN_EVENTS`` events (shown, but marked ※)."""
+    births, deaths = values.get("BIRTHS"), values.get("DEATHS")
+    both = None if births is None or deaths is None else births + deaths
+    events = {"SRB": births, "TFR": births, "NGR": both}
+    few = []
+    for code in RATES:
+        n = events.get(code, values.get(f"{code}#n"))
+        if values.get(code) is not None and n is not None and n < MIN_EVENTS:
+            few.append(code)
+    return few
 
 
 def _labels(c: stats_cache.Cache) -> dict[str, tuple[str, str]]:
@@ -100,7 +119,8 @@ def _panel_context(c: stats_cache.Cache, division: str, period: str) -> dict[str
         "division": division, "division_name": division_name(division), "period": period,
         "periods": c.periods, "level": level_of(division), "child_level": level,
         "breadcrumb": _breadcrumb(division),
-        "rows": [(code, division_name(code), rows[code]) for code in children],
+        "rows": [(code, division_name(code), rows[code], _few_events(rows[code])) for code in children],
+        "headline_few": _few_events(headline), "min_events": MIN_EVENTS,
         "drillable": level is not None and child_level(level) is not None,
         "headline": headline, "columns": TABLE_COLUMNS, "labels": _labels(c), "rankable": RANKABLE,
         "flags": flags, "meta": c.meta,

@@ -63,3 +63,15 @@ def test_chart_data(client):
     assert rank["codes"] == ["110000"] and rank["values"] == [11]
     proj = client.get("/stats/api/projection?division=110000").json()
     assert len(proj["years"]) == 31 and set(proj["scenarios"]) == {"TFR 1.0", "TFR 1.3", "TFR 1.6"}
+
+
+def test_rates_on_few_events_are_marked(client):
+    from padis.stats.views import _few_events
+
+    # the hand-made register has four births: every birth-based rate is marked, with the footnote
+    r = client.get("/stats/panel?division=110000&period=2020", headers={"HX-Request": "true"})
+    assert 'class="few"' in r.text and "基于不足 20 个" in r.text
+    assert _few_events({"CBR": 7.9, "CBR#n": 25, "SRB": 108.0, "BIRTHS": 25, "DEATHS": 30, "NGR": -0.4}) == []
+    assert _few_events({"CBR": 1.2, "CBR#n": 5, "SRB": 150.0, "BIRTHS": 5, "CDR": 9.0, "CDR#n": 40}) == [
+        "CBR", "SRB"]
+    assert _few_events({"POP": 12.0, "POP#n": 12}) == []  # counts are never marked
