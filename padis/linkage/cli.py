@@ -209,7 +209,7 @@ def review_accept(
     from padis.store import get_engine
 
     decide(get_engine(), review_id, True, by)
-    console.print(f"review {review_id}: accepted")
+    console.print(f"review {review_id}: accepted (`padis link relink` applies decisions to the register)")
 
 
 @review_app.command("reject")
@@ -223,7 +223,7 @@ def review_reject(
     from padis.store import get_engine
 
     decide(get_engine(), review_id, False, by)
-    console.print(f"review {review_id}: rejected")
+    console.print(f"review {review_id}: rejected (`padis link relink` applies decisions to the register)")
 
 
 @link_app.command("register")
@@ -237,6 +237,19 @@ def register_cmd(engine: str = ENGINE_OPT) -> None:
     with _progress() as p:
         p.add_task("linking source records…", total=None)
         stats = rebuild_all(get_engine(), resolver=SplinkResolver(engine=engine))
+    console.print(json.dumps(stats, ensure_ascii=False))
+
+
+@link_app.command("relink")
+@friendly
+def relink_cmd() -> None:
+    """Apply clerical review decisions to the register: persons joined or parted, golden records rebuilt."""
+    from padis.linkage.resolver import relink_register
+    from padis.store import get_engine
+
+    with _progress() as p:
+        p.add_task("re-clustering the linked register under the review decisions…", total=None)
+        stats = relink_register(get_engine())
     console.print(json.dumps(stats, ensure_ascii=False))
 
 

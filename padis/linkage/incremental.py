@@ -148,6 +148,38 @@ def link_incremental(
     return new_state, pairs
 
 
+def relink(
+    state: LinkState,
+    *,
+    must_link: pl.DataFrame | None = None,
+    cannot_link: pl.DataFrame | None = None,
+) -> tuple[LinkState, pl.DataFrame]:
+    """Cluster the linked records again under the clerical decisions taken since; returns (state, moved).
+
+    No record is scored again: the stored edges plus ``must_link`` (accepted pairs) join persons,
+    ``cannot_link`` (rejected pairs) part them. Person ids stay where they were wherever they can;
+    ``moved`` lists each record whose person changed as ``key, person_id_old, person_id``.
+    """
+    settings = state.model.settings
+    clusters = cluster(
+        state.records,
+        state.edges,
+        settings.match_threshold,
+        valid_id=valid_id_column(settings),
+        must_link=to_unique_ids(must_link, state.records),
+        cannot_link=to_unique_ids(cannot_link, state.records),
+    )
+    persons = _person_ids(state.records, clusters, state.persons)
+    moved = (
+        persons.join(state.persons, on="key", how="inner", suffix="_old")
+        .filter(pl.col("person_id") != pl.col("person_id_old"))
+        .select("key", "person_id_old", "person_id")
+    )
+    new_state = LinkState(state.folder, state.model, state.records, persons, state.edges)
+    new_state.save()
+    return new_state, moved
+
+
 def keyed_pairs(pairs: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
     """Pairs with ``source_l, record_id_l, source_r, record_id_r`` instead of internal ids."""
     ids = records.select("unique_id", "__src", "__rid")

@@ -8,9 +8,10 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, delete, insert
 
+from padis.errors import InputError
 from padis.linkage import model as mdl
 from padis.linkage import review
-from padis.linkage.incremental import LinkState, keyed_pairs, link_full, link_incremental
+from padis.linkage.incremental import LinkState, keyed_pairs, link_full, link_incremental, relink
 from padis.linkage.models import LinkagePerson
 from padis.linkage.settings import LinkSettings, person_settings
 
@@ -114,6 +115,33 @@ class SplinkResolver:
             .select(pl.col("record_id").cast(pl.Int64), pl.col("person_id").cast(pl.Int64))
             .unique("record_id", keep="first", maintain_order=True)
         )
+
+
+def relink_register(engine: Engine, folder: str | Path | None = None) -> dict[str, int]:
+    """Apply the clerical decisions to the register: re-cluster, move records, rebuild both sides."""
+    from padis.register.service import reassign
+
+    resolver = SplinkResolver(folder)
+    if not LinkState.exists(resolver.folder):
+        raise InputError(
+            "the register has not been linked yet",
+            where=str(resolver.folder),
+            why="run `padis link register` first",
+        )
+    must, cannot = review.decided_pairs(engine)
+    state, moved = relink(LinkState.load(resolver.folder), must_link=must, cannot_link=cannot)
+    persons = state.persons.with_columns(pl.col("key").str.split_exact("|", 1).alias("_k")).unnest("_k")
+    save_person_ids(
+        engine,
+        persons.rename({"field_0": "source", "field_1": "record_id"}).select(
+            "source", "record_id", "person_id"
+        ),
+    )
+    records = moved.filter(pl.col("key").str.starts_with(f"{SOURCE}|")).select(
+        pl.col("key").str.split_exact("|", 1).struct.field("field_1").cast(pl.Int64).alias("record_id"),
+        pl.col("person_id").cast(pl.Int64),
+    )
+    return {"records_moved": records.height, **reassign(engine, records)}
 
 
 def save_person_ids(engine: Engine, mapping: pl.DataFrame) -> int:

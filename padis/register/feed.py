@@ -98,6 +98,29 @@ def write_batch_events(conn: Connection, batch_id: int, now: dt.datetime) -> int
     return int(result.rowcount or 0)
 
 
+def write_merge_events(conn: Connection, now: dt.datetime) -> int:
+    """One ``merge`` event per person of temp table ``_gone`` (old_id → new_id): subscribers that hold
+    the old id learn which person it now is (its records, and their life events, belong to new_id)."""
+    pairs = "'merged_into', g.new_id"
+    payload = (
+        f"CAST(json_build_object({pairs}) AS TEXT)"
+        if conn.dialect.name == "postgresql"
+        else (f"json_object({pairs})")
+    )
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE change_feed IN SHARE ROW EXCLUSIVE MODE")
+    result = conn.execute(
+        text(
+            "INSERT INTO change_feed (event_id, event_type, person_id, division, event_date, payload, "
+            f"recorded_at) SELECT {_uuid_sql(conn)}, 'merge', g.old_id, "
+            f"COALESCE(p.residence_division, p.registered_division), NULL, {payload}, :now "
+            "FROM _gone g LEFT JOIN person p ON p.person_id = g.new_id ORDER BY g.old_id"
+        ),
+        {"now": now},
+    )
+    return int(result.rowcount or 0)
+
+
 def _scope_clause(divisions: Sequence[str]) -> tuple[str, dict[str, str]]:
     """Division filter: a province (xx0000) or prefecture (xxxx00) code covers the codes under it."""
     parts, params = [], {}

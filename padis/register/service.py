@@ -9,7 +9,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, text
 
 from padis.errors import InputError
-from padis.register.feed import write_batch_events
+from padis.register.feed import write_batch_events, write_merge_events
 from padis.register.golden import GOLDEN_FIELDS, analyze, rebuild
 from padis.register.identity import RESOLVE_COLUMNS, PersonResolver, get_resolver
 from padis.store.bulk import bulk_session, write_arrow
@@ -40,9 +40,7 @@ def _unresolved(
         # The record's name, sex, birth date and divisions are its subject's (a newborn's, say), not
         # the second party's: offering them with the mother's number made a stranger of the mother.
         cols = ", ".join(
-            "related_id_number AS id_number" if c == "id_number" else c
-            for c in wanted
-            if c in RECORD_COLUMNS
+            "related_id_number AS id_number" if c == "id_number" else c for c in wanted if c in RECORD_COLUMNS
         )
         where = "related_person_id IS NULL AND related_id_number IS NOT NULL"
     where += " AND batch_id = :b" if batch_id is not None else ""
@@ -133,6 +131,55 @@ def apply_batch(engine: Engine, batch_id: int, *, resolver: PersonResolver | Non
         "new_conflicts": stats["new_conflicts"],
         "events": events,
     }
+
+
+def reassign(engine: Engine, moved: pl.DataFrame) -> dict[str, int]:
+    """Move records to other persons (``record_id, person_id``), as a relink after clerical review does.
+
+    In one transaction: the records move, a person left without records hands its second-party
+    references (a spouse, a mother) and conflicts to the person that took its records, and the golden
+    records on both sides are rebuilt; a person with no records left is removed and a ``merge`` event
+    in the change feed names the person it became.
+    """
+    if moved.height == 0:
+        return {"persons": 0, "merged": 0, "new_conflicts": 0}
+    now = utcnow()
+    with engine.begin() as conn:
+        _tune(conn)
+        for table in ("_moved", "_scope", "_gone"):
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+        conn.exec_driver_sql("CREATE TEMP TABLE _moved (record_id BIGINT PRIMARY KEY, person_id BIGINT)")
+        write_arrow(
+            conn,
+            "_moved",
+            moved.select(pl.col("record_id").cast(pl.Int64), pl.col("person_id").cast(pl.Int64)),
+        )
+        conn.exec_driver_sql("CREATE TEMP TABLE _scope (person_id BIGINT PRIMARY KEY)")
+        conn.exec_driver_sql(
+            "INSERT INTO _scope (person_id) SELECT s.person_id FROM source_record s "
+            "JOIN _moved m ON m.record_id = s.record_id WHERE s.person_id IS NOT NULL "
+            "UNION SELECT person_id FROM _moved"
+        )
+        # persons all of whose records move: their old id now means the person their records went to
+        conn.exec_driver_sql(
+            "CREATE TEMP TABLE _gone AS SELECT s.person_id AS old_id, MIN(m.person_id) AS new_id "
+            "FROM source_record s JOIN _moved m ON m.record_id = s.record_id GROUP BY s.person_id "
+            "HAVING COUNT(*) = (SELECT COUNT(*) FROM source_record r WHERE r.person_id = s.person_id)"
+        )
+        _set_person_ids(conn, moved, "person_id")
+        conn.exec_driver_sql(
+            "UPDATE source_record SET related_person_id = g.new_id FROM _gone g "
+            "WHERE source_record.related_person_id = g.old_id"
+        )
+        conn.exec_driver_sql(
+            "UPDATE conflict SET person_id = g.new_id FROM _gone g WHERE conflict.person_id = g.old_id"
+        )
+        merged = int(conn.exec_driver_sql("SELECT COUNT(*) FROM _gone").scalar_one())
+        stats = rebuild(conn, scoped=True, now=now)
+        write_merge_events(conn, now)
+        for table in ("_moved", "_scope", "_gone"):
+            conn.exec_driver_sql(f"DROP TABLE {table}")
+    return {"persons": stats["persons"], "merged": merged, "new_conflicts": stats["new_conflicts"]}
 
 
 def rebuild_all(engine: Engine, *, resolver: PersonResolver | None = None) -> dict[str, int]:

@@ -124,3 +124,35 @@ def test_dedupe_honours_rejection(
         ids[f"{linked['source_l']}|{linked['record_id_l']}"]
         != ids[f"{linked['source_r']}|{linked['record_id_r']}"]
     )
+
+
+def test_relink_joins_and_parts_persons_under_decisions(
+    tmp_path: Path, fake_records, link_settings, trained
+) -> None:  # type: ignore[no-untyped-def]
+    """Accepted pairs join two persons, rejected ones part them again; every other person keeps its id."""
+    from padis.linkage import model as mdl
+    from padis.linkage.incremental import link_full, relink
+
+    records, _ = fake_records
+    prepared = mdl.prepare(records.head(1500), link_settings)
+    state, _ = link_full(tmp_path / "state", prepared, link_settings, model=trained)
+    ids = state.records.select(
+        (pl.col("__src") + "|" + pl.col("__rid")).alias("key"), pl.col("id_number__valid").alias("valid")
+    ).join(state.persons, on="key")
+    # two persons, one of them known by a record without a valid number (no two numbers clash)
+    left = ids.filter(~pl.col("valid")).row(0, named=True)
+    right = ids.filter(pl.col("person_id") != left["person_id"]).row(0, named=True)
+    pair = pl.DataFrame({"key_l": [left["key"]], "key_r": [right["key"]]})
+
+    joined, moved = relink(state, must_link=pair)
+    after = dict(joined.persons.iter_rows())
+    assert after[left["key"]] == after[right["key"]]
+    assert moved.height >= 1 and set(moved["key"]) <= set(
+        ids.filter(pl.col("person_id").is_in([left["person_id"], right["person_id"]]))["key"]
+    )
+    untouched = ids.filter(~pl.col("person_id").is_in([left["person_id"], right["person_id"]]))
+    assert all(after[k] == p for k, p in untouched.select("key", "person_id").iter_rows())
+
+    parted, _ = relink(joined, cannot_link=pair)
+    again = dict(parted.persons.iter_rows())
+    assert again[left["key"]] != again[right["key"]]

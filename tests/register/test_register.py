@@ -278,3 +278,47 @@ def test_settle_many_conflicts_at_once(engine: Engine, tmp_path: Path, people, m
     assert len(returned) == 3 and {c["note"] for c in returned} == {"核实"}
     assert {str(c["resolved_by"]).startswith("cli") for c in returned} == {True}
     assert _golden(engine, people[0]["id_number"])["name"] == "王伟"  # nothing overwritten
+
+
+def test_reassigned_records_merge_persons(engine: Engine, tmp_path: Path, people) -> None:
+    """A relink after clerical review moves records: the person left without records is merged away."""
+    from padis.register.service import reassign
+
+    _collect(engine, tmp_path, "ps", "public_security", "person", people)
+    # civil affairs keyed 张强's number wrongly (still a valid number): the register first sees a stranger
+    typo = make_id("110101", dt.date(1950, 1, 2), 31)
+    death = [
+        {"id_number": typo, "name": "张强", "death_date": "2024-03-01", "death_place_division": "110101"}
+    ]
+    _collect(engine, tmp_path, "death", "civil_affairs", "death", death)
+    with engine.connect() as conn:
+        stranger = conn.execute(
+            text("SELECT person_id FROM person WHERE id_number = :i"), {"i": typo}
+        ).scalar_one()
+        record = conn.execute(
+            text("SELECT record_id FROM source_record WHERE person_id = :p"), {"p": stranger}
+        ).scalar_one()
+        zhang = conn.execute(
+            text("SELECT person_id FROM person WHERE id_number = :i"), {"i": people[2]["id_number"]}
+        ).scalar_one()
+    assert _golden(engine, people[2]["id_number"])["death_date"] is None
+
+    stats = reassign(engine, pl.DataFrame({"record_id": [record], "person_id": [zhang]}))
+
+    assert stats["merged"] == 1
+    golden = _golden(engine, people[2]["id_number"])
+    assert str(golden["death_date"]) == "2024-03-01" and golden["id_number"] == people[2]["id_number"]
+    with engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT COUNT(*) FROM person WHERE person_id = :p"), {"p": stranger}
+            ).scalar_one()
+            == 0
+        )
+        # the mistyped number disagrees with public security's: a conflict for staff, not an overwrite
+        fields = {
+            r[0] for r in conn.execute(text("SELECT field FROM conflict WHERE person_id = :p"), {"p": zhang})
+        }
+    assert "id_number" in fields
+    merge = [e for e in read_feed(engine) if e.event_type == "merge"]
+    assert [(e.person_id, e.payload["merged_into"]) for e in merge] == [(stranger, zhang)]
