@@ -322,3 +322,8 @@ def test_reassigned_records_merge_persons(engine: Engine, tmp_path: Path, people
     assert "id_number" in fields
     merge = [e for e in read_feed(engine) if e.event_type == "merge"]
     assert [(e.person_id, e.payload["merged_into"]) for e in merge] == [(stranger, zhang)]
+    # parted again (a rejected pair): the record goes to a new person; nobody is merged away
+    again = reassign(engine, pl.DataFrame({"record_id": [record], "person_id": [stranger + 1000]}))
+    assert again["merged"] == 0
+    assert _golden(engine, people[2]["id_number"])["death_date"] is None
+    assert str(_golden(engine, typo)["death_date"]) == "2024-03-01"
