@@ -301,6 +301,18 @@ def _in_provinces(col: str, geo: Geography) -> pl.Expr:
     return pl.col(col).str.slice(0, 2).is_in(geo.provinces)
 
 
+def contraception_truth(ds: Dataset, person_ids: pl.Series) -> pl.DataFrame:
+    """truth/contraception.parquet: each surveyed woman's method (standard code) as of the survey date,
+    as generated (before errors are injected into the extract)."""
+    method = next(c for c in ds.columns if c.target == "method")
+    as_of = next(c for c in ds.columns if c.target == "as_of")
+    return ds.frame.select(
+        person_id=person_ids.gather(ds.frame["_p"]),
+        method=pl.col(method.name).replace_strict(method.codes, default=None),
+        as_of=pl.col(f"_d_{as_of.name}"),
+    )
+
+
 def _date_col(name: str, target: str | None, fmt: list[str], kind: str = "date", ref: str = "_p") -> Column:
     return Column(name, target, kind, ref=ref, formats=fmt)
 
