@@ -9,7 +9,8 @@ none), then latest arrival (highest record id). A claim from another agency that
 chosen value becomes one open conflict per person, field and value — never an overwrite.
 
 Each golden field keeps its provenance as the id of the record it came from (``person.<field>_record``);
-the agency and date come from that record (view ``person_field``).
+the agency and date come from that record (view ``person_field``). A birth date or sex no record gave is
+read from the golden identity number (provenance: the record the number came from).
 """
 
 from __future__ import annotations
@@ -163,6 +164,28 @@ def _new_persons(conn: Connection) -> None:
     analyze(conn, "_new")
 
 
+def _from_id_number(conn: Connection) -> None:
+    """Birth date and sex from the golden identity number where no record gave them (GB 11643).
+
+    Agencies such as social insurance send little beyond the number, and the number says when its
+    holder was born (digits 7-14) and their sex (digit 17: odd male, even female). The derived field's
+    provenance is the record the number came from; it claims nothing, so it raises no conflict.
+    """
+    number = "length(id_number) = 18 AND id_number_record IS NOT NULL"
+    if conn.dialect.name == "postgresql":
+        born = "to_date(substr(id_number, 7, 8), 'YYYYMMDD')"
+    else:
+        born = "substr(id_number, 7, 4) || '-' || substr(id_number, 11, 2) || '-' || substr(id_number, 13, 2)"
+    conn.exec_driver_sql(
+        f"UPDATE _new SET birth_date = {born}, birth_date_record = id_number_record "
+        f"WHERE birth_date IS NULL AND {number}"
+    )
+    conn.exec_driver_sql(
+        "UPDATE _new SET sex = CASE WHEN substr(id_number, 17, 1) IN ('1', '3', '5', '7', '9') "
+        f"THEN '1' ELSE '2' END, sex_record = id_number_record WHERE sex IS NULL AND {number}"
+    )
+
+
 def _merge_persons(conn: Connection, now: dt.datetime, scoped: bool) -> None:
     """Make ``person`` equal ``_new`` (in scope), writing only the rows that changed (``updated_at`` = now).
 
@@ -198,6 +221,7 @@ def rebuild(conn: Connection, *, scoped: bool, now: dt.datetime) -> dict[str, in
     where = " WHERE person_id IN (SELECT person_id FROM _scope)" if scoped else ""
     _winners(conn, scoped)
     _new_persons(conn)
+    _from_id_number(conn)
     _apply_accepted(conn, " AND person_id IN (SELECT person_id FROM _scope)" if scoped else "")
     # A full rebuild on SQLite builds the ID-number index once, sorted, instead of 1M random inserts
     # (inside the transaction: readers keep seeing the old table and index until the commit).

@@ -212,7 +212,7 @@ def from_register(engine: object) -> Snapshot:
             conn,
             (
                 "SELECT person_id, sex, birth_date, death_date, marital_status, registered_division, "
-                "residence_division, hukou_type, id_number FROM person"
+                "residence_division, hukou_type FROM person"
             ),
             schema=_PERSON_TYPES,
         )
@@ -235,7 +235,7 @@ def from_register(engine: object) -> Snapshot:
             ),
             schema=_RECORD_TYPES,
         )
-    persons = _from_id_number(persons.with_columns([_to_date(c) for c in ("birth_date", "death_date")]))
+    persons = persons.with_columns([_to_date(c) for c in ("birth_date", "death_date")])
     feed = _decode(feed.sort("seq").with_columns(_to_date("event_date")))
     records = records.with_columns(_to_date("event_date"))
     return Snapshot.build(
@@ -260,7 +260,6 @@ _PERSON_TYPES = {
             "registered_division",
             "residence_division",
             "hukou_type",
-            "id_number",
         )
     },
 }
@@ -326,27 +325,6 @@ def _decode(feed: pl.DataFrame) -> pl.DataFrame:
     """The feed with its payload (``p_*``) and its record's fields (``r_*``) as columns."""
     return feed.with_columns(_json("payload", _PAYLOAD, "p_"), _json("record_fields", _FIELDS, "r_")).unnest(
         "payload", "record_fields"
-    )
-
-
-def _from_id_number(persons: pl.DataFrame) -> pl.DataFrame:
-    """Birth date and sex from a valid identity number (GB 11643) where no record gave them.
-
-    Agencies such as social insurance send little beyond the number; the number itself says when the
-    person was born and their sex, so they are still counted in the age and sex tables.
-    """
-    from padis.standards.idnumber import check_ids
-
-    parsed = check_ids(persons.get_column("id_number")).select(
-        pl.when(pl.col("valid")).then(pl.col("birth_date")).alias("_birth"),
-        pl.when(pl.col("valid")).then(pl.col("sex")).alias("_sex"),
-    )
-    return (
-        pl.concat([persons, parsed], how="horizontal")
-        .with_columns(
-            pl.coalesce("birth_date", "_birth").alias("birth_date"), pl.coalesce("sex", "_sex").alias("sex")
-        )
-        .drop("id_number", "_birth", "_sex")
     )
 
 

@@ -86,3 +86,34 @@ def test_docs_state_the_precedence_the_code_uses() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "register.md").read_text(encoding="utf-8")
     listed = re.findall(r"^\s+\d+\. `(\w+)`$", doc, flags=re.M)
     assert tuple(listed) == AGENCY_PRECEDENCE
+
+
+def test_birth_date_and_sex_from_the_identity_number_when_no_record_gives_them(
+    engine: Engine, tmp_path: Path, people
+) -> None:
+    # social insurance sends the number and the name only
+    only = [
+        {
+            "id_number": people[1]["id_number"],
+            "name": people[1]["name"],
+            "insurance_type": "110",
+            "status": "1",
+            "start_date": "2010-01-01",
+        }
+    ]
+    collect_file(engine, write_csv(tmp_path, "hrss", only), "hrss", record="insurance")
+    shown = show_person(engine, people[1]["id_number"])
+    by_field = {f["field"]: f for f in shown["fields"]}
+    assert str(shown["person"]["birth_date"]) == people[1]["birth_date"] and shown["person"]["sex"] == "2"
+    assert by_field["birth_date"]["record_id"] == by_field["id_number"]["record_id"]
+    # an agency that does give them wins over the derivation; no conflict arises from the number
+    collect_file(engine, write_csv(tmp_path, "ps", people), "public_security", record="person")
+    shown = show_person(engine, people[1]["id_number"])
+    assert {f["field"]: f["agency"] for f in shown["fields"]}["birth_date"] == "public_security"
+    with engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT COUNT(*) FROM conflict WHERE field IN ('birth_date', 'sex')")
+            ).scalar_one()
+            == 0
+        )
