@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -300,7 +301,7 @@ def predict(
     _register_tf(linker, db, model)
     lo = settings.review_low if threshold is None else threshold
     result = linker.inference.predict(threshold_match_probability=lo, warning_mode="never")
-    return _tidy_pairs(eng.to_polars(result), settings)
+    return _with_levels(_tidy_pairs(eng.to_polars(result), settings), model)
 
 
 def predict_incremental(
@@ -326,7 +327,7 @@ def predict_incremental(
     )
     within = linker.inference.predict_within(t_new, threshold_match_probability=lo, warning_mode="never")
     pairs = pl.concat([eng.to_polars(between), eng.to_polars(within)], how="diagonal_relaxed")
-    return _tidy_pairs(pairs, settings)
+    return _with_levels(_tidy_pairs(pairs, settings), model)
 
 
 def _tidy_pairs(pairs: pl.DataFrame, settings: LinkSettings) -> pl.DataFrame:
@@ -338,6 +339,32 @@ def _tidy_pairs(pairs: pl.DataFrame, settings: LinkSettings) -> pl.DataFrame:
     return out.with_columns(lo.alias("unique_id_l"), hi.alias("unique_id_r")).unique(
         ["unique_id_l", "unique_id_r"], keep="first"
     )
+
+
+def _with_levels(pairs: pl.DataFrame, model: LinkModel) -> pl.DataFrame:
+    """Each comparison's level (``gamma_<comparison>``) read back from its match weight.
+
+    Splink 5 keeps the comparison vector only with the matching columns (large on millions of pairs);
+    each level's weight log2(m/u) is distinct, so the weight names the level. A weight no level has
+    (or the neutral 0 of a level never seen in training) reads as the null level, -1.
+    """
+    extra = []
+    for comp, levels in model.params["comparisons"].items():
+        if f"gamma_{comp}" in pairs.columns or f"mw_{comp}" not in pairs.columns:
+            continue
+        non_null = levels[1:]
+        weights = {
+            round(math.log2(lv["m_probability"] / lv["u_probability"]), 4): len(non_null) - 1 - i
+            for i, lv in enumerate(non_null)
+            if lv.get("m_probability") and lv.get("u_probability")
+        }
+        extra.append(
+            pl.col(f"mw_{comp}")
+            .round(4)
+            .replace_strict(weights, default=-1, return_dtype=pl.Int8)
+            .alias(f"gamma_{comp}")
+        )
+    return pairs.with_columns(extra) if extra else pairs
 
 
 def level_labels(params_or_settings: LinkSettings) -> dict[str, dict[int, str]]:

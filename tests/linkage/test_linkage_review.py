@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -156,3 +157,20 @@ def test_relink_joins_and_parts_persons_under_decisions(
     parted, _ = relink(joined, cannot_link=pair)
     again = dict(parted.persons.iter_rows())
     assert again[left["key"]] != again[right["key"]]
+
+
+def test_scored_pairs_say_which_level_each_comparison_reached(fake_records, link_settings, trained) -> None:  # type: ignore[no-untyped-def]
+    """The review queue shows the evidence per comparison (Splink 5 drops the comparison vector)."""
+    from padis.linkage import model as mdl
+
+    records = fake_records[0]
+    sample = records.filter(pl.col("record_id").str.extract(r"-(\d+)$").cast(pl.Int64) < 250)
+    prepared = mdl.prepare(sample, link_settings)
+    pairs = mdl.predict(prepared, trained)
+    detail = [json.loads(d) for d in review.details(pairs, trained).to_list()]
+    assert pairs.height and all(set(d) == set(trained.params["comparisons"]) for d in detail)
+    labels = {d["id_number"]["level"] for d in detail}
+    assert any("exact" in label for label in labels)
+    # a pair agreeing exactly on the number carries that level's weight, log2(m/u) of the level
+    exact = next(d for d in detail if "exact" in d["id_number"]["level"])
+    assert exact["id_number"]["weight"] > 5

@@ -330,3 +330,56 @@ def test_a_county_steward_collects_only_their_divisions_rows(
         "/register/batches/upload", files=files, data={"layout": hrss}, headers={"HX-Request": "true"}
     )
     assert "入库 0 行，隔离 1 行" in r.text and "不在报送单位授权的行政区划范围内" in r.text
+
+
+def test_linkage_review_in_the_browser(app_client: TestClient, engine: Engine, people) -> None:  # type: ignore[no-untyped-def]
+    """Stewards decide uncertain record pairs side by side (masked, scoped, audited) and apply them."""
+    with engine.begin() as conn:
+        ids = {
+            (r[0], r[1]): r[2]
+            for r in conn.execute(
+                text("SELECT agency, id_number, record_id FROM source_record WHERE id_number IS NOT NULL")
+            )
+        }
+        ps = [ids[("public_security", p["id_number"])] for p in people[:2]]
+        conn.execute(
+            text(
+                "INSERT INTO linkage_review (source_l, record_id_l, source_r, record_id_r, "
+                "match_probability, match_weight, detail, status, created_at) VALUES ('source_record', :l, "
+                "'source_record', :r, 0.5, 0.0, :d, 'pending', CURRENT_TIMESTAMP)"
+            ),
+            {
+                "l": str(ps[0]),
+                "r": str(ps[1]),
+                "d": '{"name": {"level": "拼音相同 same pinyin", "weight": 3.2}}',
+            },
+        )
+        rid = conn.execute(text("SELECT MAX(review_id) FROM linkage_review")).scalar_one()
+    hx = {"HX-Request": "true"}
+    _login(app_client, "steward1")
+    page = app_client.get("/register/review")
+    assert page.status_code == 200 and f'id="review-{rid}"' in page.text
+    assert "王伟" in page.text and "拼音相同" in page.text and "关联复核" in page.text
+    _login(app_client, "steward_low")  # internal clearance: names and numbers masked
+    low = app_client.get("/register/review").text
+    assert "王伟" not in low and people[0]["id_number"] not in low
+    _login(app_client, "steward_sh")  # Shanghai: neither record is in its divisions
+    assert f'id="review-{rid}"' not in app_client.get("/register/review").text
+    assert (
+        app_client.post(f"/register/review/{rid}", data={"action": "accept"}, headers=hx).status_code == 404
+    )
+
+    _login(app_client, "steward1")
+    row = app_client.post(f"/register/review/{rid}", data={"action": "reject"}, headers=hx)
+    assert row.status_code == 200 and "不是同一人" in row.text and "steward1" in row.text
+    with engine.connect() as conn:
+        assert conn.execute(
+            text("SELECT status FROM linkage_review WHERE review_id = :r"), {"r": rid}
+        ).scalar_one() == ("rejected")
+        person = conn.execute(
+            text("SELECT person_id FROM source_record WHERE record_id = :r"), {"r": ps[0]}
+        ).scalar_one()
+    assert any(a["action"] == "linkage_review_decide" for a in person_accesses(engine, person))
+    # this register was built by identity number: nothing linked by Splink yet, said in one line
+    applied = app_client.post("/register/review/relink", headers=hx)
+    assert applied.status_code == 200 and "padis link register" in applied.text
