@@ -40,7 +40,7 @@ def _level(sql: str, label: str, tf: str | None = None) -> cll.CustomLevel:
 
 
 def _else() -> cll.ElseLevel:
-    return cll.ElseLevel()
+    return cll.ElseLevel().configure(label_for_charts="不同 different")
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,12 @@ def _shown(field: str, value: Any, clearance: str) -> str:
     return f"{shown} {SEX.get(shown, '')}".strip() if field == "sex" else shown
 
 
+def _comparison_label(name: str) -> str:
+    """A comparison's Chinese label: the dictionary's field label (``name`` → 姓名)."""
+    fields = {f.name: f.label for f in get_dictionary().record("person").fields}
+    return fields.get(name, {"division": "行政区划"}.get(name, name))
+
+
 def _record_label(record_type: str) -> str:
     """The dictionary's Chinese label of a record type (``contraception`` → 避孕节育)."""
     try:
@@ -115,7 +121,9 @@ def _row(q: dict[str, Any], left: dict[str, Any], right: dict[str, Any], clearan
         "l": sides[0],
         "r": sides[1],
         "persons": [x["person_id"] for x in (left, right) if x["person_id"] is not None],
-        "evidence": [(name, d.get("level") or "—", d.get("weight")) for name, d in detail.items()],
+        "evidence": [
+            (_comparison_label(name), d.get("level") or "—", d.get("weight")) for name, d in detail.items()
+        ],
         "same_now": left["person_id"] is not None and left["person_id"] == right["person_id"],
         "decision": DECISIONS.get(q["status"], ""),
     }

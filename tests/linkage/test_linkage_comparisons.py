@@ -51,7 +51,7 @@ ID_CASES = [
     ({}, {"id_number": "32058219800101123X"}),  # different number
     ({"id_number": None}, {}),
 ]
-ID_EXPECTED = ["完全一致", "15/18", "仅校验码不同", "一位不同", "相邻换位", "All", "缺失"]
+ID_EXPECTED = ["完全一致", "15/18", "仅校验码不同", "一位不同", "相邻换位", "不同", "缺失"]
 
 NAME_CASES = [
     ({}, {}),
@@ -68,7 +68,7 @@ NAME_EXPECTED = [
     "拼音相同",
     "姓名顺序颠倒",
     "一字之差",
-    "All",
+    "不同",
     "繁简转换后一致",
 ]
 
@@ -80,7 +80,7 @@ DATE_CASES = [
     ({"birth_date": "1980-03-04"}, {"birth_date": "1975-11-20"}),
     ({"birth_date": "19800304"}, {"birth_date": "1980/03/04"}),  # formats
 ]
-DATE_EXPECTED = ["完全一致", "日月颠倒", "一项不同", "一项不同", "All", "完全一致"]
+DATE_EXPECTED = ["完全一致", "日月颠倒", "一项不同", "一项不同", "不同", "完全一致"]
 
 DIV_CASES = [
     ({}, {}),
@@ -90,7 +90,7 @@ DIV_CASES = [
     ({"division": None}, {}),
     ({"division": "110229"}, {"division": "110119"}),  # 延庆县 → its successor 延庆区
 ]
-DIV_EXPECTED = ["同县", "同地市", "同省", "All", "缺失", "同县"]
+DIV_EXPECTED = ["同县", "同地市", "同省", "不同", "缺失", "同县"]
 
 
 def test_identity_number_levels() -> None:
@@ -117,10 +117,10 @@ def test_sex_and_address_levels() -> None:
         ({}, {"address": "北京市朝阳区建国路1号院"}),
         ({}, {"address": "广东省深圳市南山区"}),
     ]
-    assert levels(pairs, "sex") == ["相同", "All", "相同", "相同", "相同"]
+    assert levels(pairs, "sex") == ["相同", "不同", "相同", "相同", "相同"]
     got = levels(pairs, "address")
     assert got[:3] == ["完全一致", "完全一致", "完全一致"]
-    assert got[3].startswith("Jaro") and got[4] == "All"
+    assert got[3].startswith("Jaro") and got[4] == "不同"
 
 
 def test_common_name_is_weaker_evidence(trained: LinkModel) -> None:
