@@ -127,3 +127,18 @@ def test_cli_dedupe_and_between_write_outputs(tmp_path: Path, fake_records) -> N
     assert r2.exit_code == 0, r2.output
     ab = pl.read_csv(tmp_path / "ab.csv", infer_schema=False)
     assert ab.height > 0 and (ab["source_l"] != ab["source_r"]).all()
+
+
+def test_cli_relink_before_linking_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PADIS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PADIS_DATABASE_URL", f"sqlite:///{tmp_path / 'padis.db'}")
+    from padis.settings import get_settings
+    from padis.store.engine import make_engine
+    from padis.store.migrate import upgrade
+
+    get_settings.cache_clear()
+    upgrade(make_engine(f"sqlite:///{tmp_path / 'padis.db'}"))
+    result = CliRunner().invoke(app, ["link", "relink"])
+    get_settings.cache_clear()
+    assert result.exit_code == 2 and "padis link register" in result.output
+    assert "Traceback" not in result.output
