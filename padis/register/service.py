@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import polars as pl
@@ -206,6 +207,21 @@ def _person_id(conn: Connection, ident: str) -> int:
         row = conn.execute(
             text("SELECT person_id FROM person WHERE person_id = :p"), {"p": int(ident)}
         ).first()
+    if row is None and ident.isdigit() and len(ident) < 15:
+        merged = conn.execute(
+            text(
+                "SELECT payload FROM change_feed WHERE event_type = 'merge' AND person_id = :p "
+                "ORDER BY seq DESC"
+            ),
+            {"p": int(ident)},
+        ).first()
+        if merged is not None:
+            into = json.loads(merged[0]).get("merged_into")
+            raise InputError(
+                f"person {ident} was merged into person {into}",
+                where=f"person {ident}",
+                why="padis link relink",
+            )
     if row is None:
         raise InputError("no such person in the register", where=f"person {_mask(ident)}")
     return int(row[0])
