@@ -106,9 +106,13 @@ def test_values_are_masked_below_the_fields_sensitivity(app_client: TestClient, 
 
 
 def test_scope_roles_and_login(app_client: TestClient, engine: Engine) -> None:
-    assert app_client.get("/register/conflicts", follow_redirects=False).status_code == 303  # to /login
+    for page in ("/register/conflicts", "/register/review"):
+        assert app_client.get(page, follow_redirects=False).status_code == 303  # to /login
     _login(app_client, "county1")
     assert app_client.get("/register/conflicts").status_code == 403
+    assert app_client.get("/register/review").status_code == 403
+    relink = app_client.post("/register/review/relink", headers={"HX-Request": "true"})
+    assert relink.status_code == 403
     _login(app_client, "steward_sh")  # Shanghai's steward: the Beijing conflicts are not theirs
     page = app_client.get("/register/conflicts")
     assert page.status_code == 200 and "待处理 0 条" in page.text
