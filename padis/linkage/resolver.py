@@ -14,6 +14,7 @@ from padis.linkage import review
 from padis.linkage.incremental import LinkState, keyed_pairs, link_full, link_incremental, relink
 from padis.linkage.models import LinkagePerson
 from padis.linkage.settings import LinkSettings, person_settings
+from padis.store.bulk import read_polars
 
 SOURCE = "source_record"
 
@@ -129,17 +130,25 @@ def relink_register(engine: Engine, folder: str | Path | None = None) -> dict[st
             why="run `padis link register` first",
         )
     must, cannot = review.decided_pairs(engine)
-    state, moved = relink(LinkState.load(resolver.folder), must_link=must, cannot_link=cannot)
+    state, _ = relink(LinkState.load(resolver.folder), must_link=must, cannot_link=cannot)
     persons = state.persons.with_columns(pl.col("key").str.split_exact("|", 1).alias("_k")).unnest("_k")
-    save_person_ids(
-        engine,
-        persons.rename({"field_0": "source", "field_1": "record_id"}).select(
-            "source", "record_id", "person_id"
-        ),
+    persons = persons.rename({"field_0": "source", "field_1": "record_id"})
+    save_person_ids(engine, persons.select("source", "record_id", "person_id"))
+    # Compared with the register as it is (not with the state before): a relink cut off after the
+    # state was saved is completed by the next one.
+    linked = persons.filter(pl.col("source") == SOURCE).select(
+        pl.col("record_id").cast(pl.Int64), pl.col("person_id").cast(pl.Int64)
     )
-    records = moved.filter(pl.col("key").str.starts_with(f"{SOURCE}|")).select(
-        pl.col("key").str.split_exact("|", 1).struct.field("field_1").cast(pl.Int64).alias("record_id"),
-        pl.col("person_id").cast(pl.Int64),
+    with engine.connect() as conn:
+        current = read_polars(
+            conn,
+            "SELECT record_id, person_id FROM source_record",
+            schema={"record_id": pl.Int64, "person_id": pl.Int64},
+        )
+    records = (
+        linked.join(current, on="record_id", suffix="_now")
+        .filter(pl.col("person_id").ne_missing(pl.col("person_id_now")))
+        .select("record_id", "person_id")
     )
     return {"records_moved": records.height, **reassign(engine, records)}
 
