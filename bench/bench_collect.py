@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument(
         "--all-extracts",
         action="store_true",
-        help="with --synth: collect all 12 agency extracts (a multi-agency register) before the golden build",
+        help="with --synth: collect every agency extract (a multi-agency register) before the golden build",
     )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="padis-bench-collect-"))

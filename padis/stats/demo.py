@@ -6,7 +6,7 @@ import polars as pl
 
 from padis.stats.divisions import ALL
 
-HEADLINE = {"POP": 0, "BIRTHS": 0, "DEATHS": 0, "TFR": 2, "SRB": 1, "CPR": 1}
+HEADLINE = {"POP": 0, "BIRTHS": 0, "DEATHS": 0, "TFR": 2, "SRB": 1, "CPR": 1, "REWARD": 0}
 
 
 def _headline(frame: pl.DataFrame, year: int) -> dict[str, float]:

@@ -54,7 +54,21 @@ def conform(name: str, frame: pl.DataFrame | pa.Table | None) -> pl.DataFrame:
             cols.append(src.cast(dtype, strict=False).alias(col))
         else:
             cols.append(pl.lit(None, dtype=dtype).alias(col))
-    return df.select(cols)
+    out = df.select(cols)
+    return out.with_columns(_programme(pl.col("kind"))) if name == "assistance" else out
+
+
+def _programme(kind: pl.Expr) -> pl.Expr:
+    """An assistance_kind code as the statistics count it: 10 → reward, 2x → special (names stay)."""
+    special = kind.str.starts_with("2") & (kind.str.len_chars() == 2)
+    return (
+        pl.when(kind == "10")
+        .then(pl.lit("reward"))
+        .when(special)
+        .then(pl.lit("special"))
+        .otherwise(kind)
+        .alias("kind")
+    )
 
 
 @dataclass

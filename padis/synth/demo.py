@@ -16,4 +16,7 @@ def demo_step(ctx) -> None:  # type: ignore[no-untyped-def]
         ctx.console.print(f"  {name}: {count:,}")
     total = sum(result.row_counts.values())
     ctx.report("synth: persons / events", f"{result.persons:,} / {result.events:,}")
-    ctx.report("synth: extract rows (12 extracts)", f"{total:,} ({result.errors:,} injected errors)")
+    ctx.report(
+        f"synth: extract rows ({len(result.row_counts)} extracts)",
+        f"{total:,} ({result.errors:,} injected errors)",
+    )

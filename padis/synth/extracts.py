@@ -86,6 +86,12 @@ EDUCATION_ZH = {
     "不识字或识字很少": "90",
 }
 STATUS_PS = {"0": "active", "1": "deceased", "2": "moved_out"}
+# 奖励扶助 / 特别扶助 as the roll writes them (local labels → assistance_kind codes)
+ASSISTANCE_ZH = {"奖扶": "10", "特扶-死亡": "22"}
+# yuan per year: the national floors (奖扶 80 yuan a month since 2012; 特扶 for a deceased only child)
+ASSISTANCE_AMOUNT = {"10": 960, "22": 5400}
+ASSISTANCE_TAKE_UP = 0.6
+
 CONTRACEPTION_ZH = {
     "男扎": "01",
     "女扎": "02",
@@ -286,6 +292,7 @@ def dataset_builders() -> list[Callable[[World], Dataset]]:
         _wcba,
         _contraception,
         _floating,
+        _assistance,
     ]
 
 
@@ -845,6 +852,81 @@ def _contraception(w: World) -> Dataset:
         Column("FWDQ", "service_division", "division", errors=("stale_address",)),
     ]
     return Dataset("pfp", "contraception", "contraception", "JLBH", "BY", frame, cols, None)
+
+
+def _assistance(w: World) -> Dataset:
+    """卫健（计生）奖励扶助与特别扶助发放名册: one row per beneficiary and year.
+
+    Reward assistance (奖扶): a parent with an agricultural household registration, 60 or older in the
+    year, whose only child, or only two children both daughters, the population links to them. Special
+    assistance (特扶, deceased only child): a parent 49 or older whose only child has died by the year.
+    Not every eligible parent applies (take-up ``ASSISTANCE_TAKE_UP``, drawn once per parent).
+    """
+    p = w.persons
+    kids = pl.concat(
+        [p.select(parent=pl.col(c), sex="sex", died="death_date") for c in ("mother_idx", "father_idx")]
+    ).filter(pl.col("parent") >= 0)
+    family = kids.group_by("parent").agg(
+        n=pl.len(), girls=(pl.col("sex") == "2").sum(), died=pl.col("died").min(), dead=pl.col("died").count()
+    )
+    parents = p.join(family, left_on="_p", right_on="parent").filter(
+        pl.col("_here_registered_division") & (pl.col("hukou_nature") == "2")
+    )
+    parents = parents.with_columns(_apply=pl.Series(w.rng.random(parents.height) < ASSISTANCE_TAKE_UP))
+    rolls = []
+    for year in range(int(str(w.start)[:4]), int(str(w.end)[:4]) + 1):
+        end = dt.date(year, 12, 31)
+        age = year - pl.col("birth_date").dt.year()
+        alive = pl.col("death_date").is_null() | (pl.col("death_date") > end)
+        only_child_died = (pl.col("n") == 1) & (pl.col("dead") == 1) & (pl.col("died") <= end)
+        reward = (age >= 60) & ((pl.col("n") == 1) | ((pl.col("n") == 2) & (pl.col("girls") == 2)))
+        kind = pl.when(only_child_died & (age >= 49)).then(pl.lit("22")).when(reward).then(pl.lit("10"))
+        rolls.append(
+            parents.filter(alive & pl.col("_apply"))
+            .with_columns(_kind=kind, _year=pl.lit(year))
+            .filter(pl.col("_kind").is_not_null())
+        )
+    roll = pl.concat(rolls)
+    n = roll.height
+    roll = roll.with_columns(
+        _approved=pl.date(pl.col("_year"), 3, 1) + pl.duration(days=pl.Series(w.rng.integers(0, 60, n))),
+        _account=pl.Series(w.rng.integers(10**15, 10**16, n)).cast(pl.String),
+    )
+    fmt = ["%Y-%m-%d", "%Y%m%d"]
+    frame = roll.select(
+        "_p",
+        XM="name",
+        SFZH="id_number",
+        FZLB=pl.col("_kind").replace(_inverse(ASSISTANCE_ZH)),
+        FZND=pl.col("_year").cast(pl.String),
+        FFDQ="registered_division",
+        FZJE=pl.col("_kind").replace_strict(ASSISTANCE_AMOUNT, return_dtype=pl.Int64).cast(pl.String),
+        SPRQ=_fmt(pl.col("_approved"), fmt[0]),
+        _d_SPRQ="_approved",
+        _e_SPRQ="_approved",
+        YHZH=pl.format("6228{}", pl.col("_account")),
+    )
+    cols = [
+        Column("XM", "name", "name"),
+        Column("SFZH", "id_number", "id"),
+        Column("FZLB", "kind", "code", codes=dict(ASSISTANCE_ZH)),
+        Column("FZND", "year"),
+        Column("FFDQ", "division", "division"),
+        Column("FZJE", "amount"),
+        _date_col("SPRQ", "approval_date", fmt),
+        Column("YHZH", "bank_account_no"),
+    ]
+    return Dataset("pfp", "assistance", "assistance", "FZBH", "FZ", frame, cols, "SPRQ")
+
+
+def assistance_truth(ds: Dataset, person_ids: pl.Series) -> pl.DataFrame:
+    """truth/assistance.parquet: each beneficiary's kind, year and paying county, as generated."""
+    return ds.frame.select(
+        person_id=person_ids.gather(ds.frame["_p"]),
+        kind=pl.col("FZLB").replace_strict(ASSISTANCE_ZH, default=None),
+        year=pl.col("FZND").cast(pl.Int32),
+        division="FFDQ",
+    )
 
 
 def _floating(w: World) -> Dataset:

@@ -15,10 +15,13 @@ from padis.errors import InputError
 from padis.synth import calibration as cal
 from padis.synth.errors import ErrorRates, Injector
 from padis.synth.events import simulate
-from padis.synth.extracts import World, contraception_truth, dataset_builders, person_frame
+from padis.synth.extracts import World, assistance_truth, contraception_truth, dataset_builders, person_frame
 from padis.synth.geography import Geography
 from padis.synth.population import build_population
 from padis.synth.writer import ENCODINGS, FORMATS, write_manifest, write_mapping, write_parquet, write_table
+
+# the truth of records no event stands for: what each such extract holds before errors are injected
+TRUTH_OF = {"contraception": contraception_truth, "assistance": assistance_truth}
 
 REPORT_DELAY_DAYS = {
     "birth": 5,
@@ -159,13 +162,13 @@ def generate(config: SynthConfig, progress: Callable[[str], None] | None = None)
 
     # one extract at a time, so only one is in memory
     records, errors, counts = [], [], {}
-    contraception = None
+    truth_tables: dict[str, pl.DataFrame] = {}
     person_ids = persons["person_id"]
     for build in dataset_builders():
         ds = build(world)
         stage("extracts", add=True)
-        if ds.record == "contraception":
-            contraception = contraception_truth(ds, persons["person_id"])
+        if ds.record in TRUTH_OF:
+            truth_tables[ds.record] = TRUTH_OF[ds.record](ds, persons["person_id"])
         frame = injector.apply(ds)
         offset = int(rng.integers(1, 10**6))
         frame = frame.with_columns(
@@ -210,8 +213,8 @@ def generate(config: SynthConfig, progress: Callable[[str], None] | None = None)
     write_parquet(_truth_events(events, person_ids), out / "truth" / "events.parquet")
     write_parquet(records_frame, out / "truth" / "records.parquet")
     write_parquet(errors_frame, out / "truth" / "errors.parquet")
-    if contraception is not None:
-        write_parquet(contraception, out / "truth" / "contraception.parquet")
+    for name, table in truth_tables.items():
+        write_parquet(table, out / "truth" / f"{name}.parquet")
     manifest = {
         "generator": "padis synth",
         "parameters": {

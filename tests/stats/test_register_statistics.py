@@ -20,7 +20,7 @@ from padis.stats.indicators import compute_indicators
 from padis.stats.snapshot import Snapshot, from_register, from_synth
 from padis.synth.generate import SynthConfig, generate
 
-INDICATORS = ["POP", "BIRTHS", "DEATHS", "FLOAT_IN", "TFR", "SRB"]
+INDICATORS = ["POP", "BIRTHS", "DEATHS", "FLOAT_IN", "TFR", "SRB", "REWARD"]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def _figures(snapshot: Snapshot) -> dict[str, float]:
         r["indicator"]: r["value"]
         for r in res.group_by("indicator")
         .agg(
-            pl.when(pl.col("indicator").first().is_in(["BIRTHS", "DEATHS", "FLOAT_IN"]))
+            pl.when(pl.col("indicator").first().is_in(["BIRTHS", "DEATHS", "FLOAT_IN", "REWARD"]))
             .then(pl.col("value").sum())
             .otherwise(pl.col("value").mean())
             .alias("value")
@@ -74,6 +74,8 @@ def test_register_statistics_match_the_truth(engine: Engine, province: Path) -> 
     known = register.persons.get_column("person_id")
     mothers = register.births.get_column("mother_id").drop_nulls()
     assert mothers.is_in(known.implode()).mean() > 0.97
+    # the assistance roll's beneficiaries (reward assistance: rural parents of one child or two daughters)
+    assert got["REWARD"] == pytest.approx(truth["REWARD"], rel=0.06) and truth["REWARD"] > 20
     # the pfp agency's contraception records (surveyed late in 2024) reach the indicator
     cpr = [
         compute_indicators(snap, "2024", level="province", indicators=["CPR"])

@@ -21,5 +21,5 @@ def test_demo_step_writes_synth_dir(tmp_path: Path) -> None:
     demo_step(ctx)
     assert ctx.state["synth_dir"] == tmp_path / "synth"
     assert (tmp_path / "synth" / "manifest.json").is_file()
-    assert len(list((tmp_path / "synth" / "extracts").glob("*.parquet"))) == 12
+    assert len(list((tmp_path / "synth" / "extracts").glob("*.parquet"))) == 13
     assert any(name.startswith("synth") for name, _ in ctx.summary)

@@ -31,6 +31,7 @@ EXPECTED = {
     "pfp__wcba",
     "pfp__contraception",
     "pfp__floating",
+    "pfp__assistance",
 }
 PERSON_COLUMNS = [
     "person_id",
@@ -93,6 +94,18 @@ def test_layout_and_truth_columns(synth_dir: Path) -> None:
     }
     records = pl.read_parquet(synth_dir / "truth" / "records.parquet")
     assert records.columns[:3] == ["dataset", "record_id", "person_id"]
+    # the statistics' truth of contraception and assistance (records no event stands for)
+    assert pl.read_parquet(synth_dir / "truth" / "contraception.parquet").columns == [
+        "person_id",
+        "method",
+        "as_of",
+    ]
+    assistance = pl.read_parquet(synth_dir / "truth" / "assistance.parquet")
+    assert assistance.columns == ["person_id", "kind", "year", "division"]
+    assert (
+        set(assistance["kind"]) <= {"10", "22"}
+        and assistance["person_id"].is_in(persons["person_id"].implode()).all()
+    )
     errors = pl.read_parquet(synth_dir / "truth" / "errors.parquet")
     assert errors.columns[:7] == [
         "dataset",
