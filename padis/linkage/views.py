@@ -19,7 +19,9 @@ from padis.errors import InputError
 from padis.exchange.members import AGENCIES
 from padis.exchange.sources import mask_value, scope_prefix
 from padis.linkage import review
+from padis.linkage.incremental import LinkState
 from padis.linkage.resolver import SOURCE, relink_register
+from padis.register.identity import linkage_folder
 from padis.security.deps import STEWARDSHIP, audit, require_htmx, require_staff
 from padis.security.policy import Principal
 from padis.standards.dictionary import get_dictionary
@@ -32,6 +34,7 @@ PAGE_ROWS = 100
 SHOWN = ("id_number", "name", "sex", "birth_date", "registered_division", "residence_division")
 DECISIONS = {"accepted": "同一人", "rejected": "不是同一人"}
 SEX = {"1": "男", "2": "女", "9": "未说明"}
+NOT_LINKED = "登记库尚未经概率关联，复核决定暂无法应用：请管理员先运行 padis link register。"
 
 
 def _shown(field: str, value: Any, clearance: str) -> str:
@@ -144,11 +147,14 @@ def review_page(request: Request, principal: Principal = Depends(steward)) -> HT
 def relink(request: Request, principal: Principal = Depends(steward)) -> HTMLResponse:
     """Apply every decision taken to the register (``padis link relink``); answers the summary."""
     require_htmx(request)
-    try:
-        stats = relink_register(request.app.state.engine)
-        error = None
-    except InputError as exc:
-        stats, error = {}, exc.line()
+    stats: dict[str, int] = {}
+    if not LinkState.exists(linkage_folder()):
+        error: str | None = NOT_LINKED
+    else:
+        try:
+            stats, error = relink_register(request.app.state.engine), None
+        except InputError as exc:
+            error = exc.line()
     _audit(request, "linkage_relink", stats, None, "ok" if error is None else "error")
     return TEMPLATES.TemplateResponse(request, "register/_relink_result.html", {"s": stats, "error": error})
 
