@@ -35,7 +35,8 @@ def show_cmd(
     for col in ("field", "value", "agency", "record", "as of"):
         table.add_column(col)
     for f in data["fields"]:
-        table.add_row(f["field"], str(f["value"]), f["agency"], str(f["record_id"]), str(f["as_of"] or ""))
+        source = f"{f['agency']} (from the identity number)" if f.get("derived") else f["agency"]
+        table.add_row(f["field"], str(f["value"]), source, str(f["record_id"]), str(f["as_of"] or ""))
     console.print(table)
     if data["conflicts"]:
         console.print(

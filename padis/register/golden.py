@@ -164,6 +164,10 @@ def _new_persons(conn: Connection) -> None:
     analyze(conn, "_new")
 
 
+# golden fields read from the identity number when no record gives them
+DERIVED_FROM_ID: tuple[str, ...] = ("birth_date", "sex")
+
+
 def _from_id_number(conn: Connection) -> None:
     """Birth date and sex from the golden identity number where no record gave them (GB 11643).
 

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, text
 
 from padis.errors import InputError
 from padis.register.feed import write_batch_events, write_merge_events
-from padis.register.golden import GOLDEN_FIELDS, analyze, rebuild
+from padis.register.golden import DERIVED_FROM_ID, GOLDEN_FIELDS, analyze, rebuild
 from padis.register.identity import RESOLVE_COLUMNS, PersonResolver, get_resolver
 from padis.store.bulk import bulk_session, write_arrow
 
@@ -251,6 +251,15 @@ def show_person(engine: Engine, ident: str) -> dict[str, Any]:
                 {"p": pid},
             ).mappings()
         ]
+        # a birth date or sex read from the identity number: its record gave the number, not the value
+        for f in fields:
+            f["derived"] = f["field"] in DERIVED_FROM_ID and bool(
+                f["record_id"] is not None
+                and conn.execute(
+                    text(f"SELECT {f['field']} IS NULL FROM source_record WHERE record_id = :r"),
+                    {"r": f["record_id"]},
+                ).scalar_one()
+            )
         conflicts = [
             dict(r)
             for r in conn.execute(

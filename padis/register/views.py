@@ -225,7 +225,8 @@ def person_page(
         {
             "label": labels.get(f["field"], f["field"]),
             "value": _shown(f["field"], f["value"], clearance),
-            "agency": AGENCIES.get(f["agency"], f["agency"]),
+            "agency": AGENCIES.get(f["agency"], f["agency"])
+            + ("（由公民身份号码推算）" if f["derived"] else ""),
             "record_id": f["record_id"],
             "as_of": str(f["as_of"] or "")[:10],
         }

@@ -106,10 +106,14 @@ def test_birth_date_and_sex_from_the_identity_number_when_no_record_gives_them(
     by_field = {f["field"]: f for f in shown["fields"]}
     assert str(shown["person"]["birth_date"]) == people[1]["birth_date"] and shown["person"]["sex"] == "2"
     assert by_field["birth_date"]["record_id"] == by_field["id_number"]["record_id"]
+    assert (
+        by_field["birth_date"]["derived"] and by_field["sex"]["derived"] and not by_field["name"]["derived"]
+    )
     # an agency that does give them wins over the derivation; no conflict arises from the number
     collect_file(engine, write_csv(tmp_path, "ps", people), "public_security", record="person")
     shown = show_person(engine, people[1]["id_number"])
     assert {f["field"]: f["agency"] for f in shown["fields"]}["birth_date"] == "public_security"
+    assert not {f["field"]: f["derived"] for f in shown["fields"]}["birth_date"]
     with engine.connect() as conn:
         assert (
             conn.execute(
