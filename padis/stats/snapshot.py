@@ -200,7 +200,8 @@ def conform_dates(frame: pl.DataFrame) -> pl.DataFrame:
 def from_register(engine: object) -> Snapshot:
     """Build the snapshot from the register: golden records, the change feed and the records behind it.
 
-    - persons: the golden records; deaths: the golden death date (one per person, whichever agencies
+    - persons: the golden records (one no record places counts where their school, insurance or
+      service county is); deaths: the golden death date (one per person, whichever agencies
       reported it), counted where the person lived, else where the death record says they died;
     - births: the feed's birth events with the birth record's own values (child's sex, mother, birth
       order, birth place), one per child; a newborn without a golden record still counts;
@@ -249,6 +250,17 @@ def from_register(engine: object) -> Snapshot:
             ),
             schema=_RECORD_TYPES,
         )
+        # persons no record places (known only to schools, social insurance …): where those records are
+        placed = read_polars(
+            conn,
+            (
+                "SELECT s.person_id, s.record_id, s.fields FROM source_record s JOIN person p "
+                "ON p.person_id = s.person_id WHERE p.residence_division IS NULL "
+                "AND p.registered_division IS NULL"
+            ),
+            schema={"person_id": pl.Int64, "record_id": pl.Int64, "fields": pl.Utf8},
+        )
+    persons = _place_unplaced(persons, placed)
     persons = persons.with_columns([_to_date(c) for c in ("birth_date", "death_date")])
     feed = _decode(feed.sort("seq").with_columns(_to_date("event_date")))
     records = records.with_columns(_to_date("event_date"))
@@ -339,6 +351,33 @@ def _decode(feed: pl.DataFrame) -> pl.DataFrame:
     """The feed with its payload (``p_*``) and its record's fields (``r_*``) as columns."""
     return feed.with_columns(_json("payload", _PAYLOAD, "p_"), _json("record_fields", _FIELDS, "r_")).unnest(
         "payload", "record_fields"
+    )
+
+
+# record fields that place a person when no record gives a residence (newest record first)
+PLACING_FIELDS = ("school_division", "insured_division", "service_division")
+
+
+def _place_unplaced(persons: pl.DataFrame, placed: pl.DataFrame) -> pl.DataFrame:
+    """Count a person no record gives a residence or registration where their newest record places them.
+
+    Such persons are alive in the register but would be left out of every division's population; the
+    school, insured place or service county of their latest record is the best place known.
+    """
+    fields = pl.Struct({f: pl.Utf8 for f in PLACING_FIELDS})
+    where = (
+        placed.with_columns(pl.col("fields").fill_null("{}").str.json_decode(fields).alias("f"))
+        .unnest("f")
+        .select("person_id", "record_id", pl.coalesce(*PLACING_FIELDS).alias("place"))
+        .drop_nulls("place")
+        .sort("record_id", descending=True)
+        .unique("person_id", keep="first")
+        .select("person_id", "place")
+    )
+    return (
+        persons.join(where, on="person_id", how="left")
+        .with_columns(pl.coalesce("residence_division", "place").alias("residence_division"))
+        .drop("place")
     )
 
 

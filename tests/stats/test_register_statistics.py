@@ -58,9 +58,9 @@ def test_register_statistics_match_the_truth(engine: Engine, province: Path) -> 
     register = from_register(engine)
     got, truth = _figures(register), _figures(from_synth(province))
 
-    # persons whose records give no birth date or sex take them from their identity number; the rest of
-    # the gap is the quarantined rows and persons whose records name no division
-    assert got["POP"] == pytest.approx(truth["POP"], rel=0.06)
+    # persons whose records give no birth date or sex take them from their identity number, those no
+    # record places count where their school or insurance is; the rest of the gap is quarantined rows
+    assert got["POP"] == pytest.approx(truth["POP"], rel=0.04)
     # one birth per birth certificate (a newborn without an ID number counts), one death per person
     # (health and civil affairs both report most deaths), one move per move (two agencies report many)
     assert got["BIRTHS"] == pytest.approx(truth["BIRTHS"], rel=0.06)
