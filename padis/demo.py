@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,8 +53,12 @@ def run_demo(workdir: str, persons: int, open_browser: bool = False) -> int:
 
     get_settings.cache_clear()
     ctx = DemoContext(
-        workdir=root, persons=persons, console=console, database_url=url,
-        synth_dir=root / "synth", open_browser=open_browser,
+        workdir=root,
+        persons=persons,
+        console=console,
+        database_url=url,
+        synth_dir=root / "synth",
+        open_browser=open_browser,
     )
     console.rule("[bold]padis demo")
     for domain, step in demo_steps():
@@ -67,4 +72,17 @@ def run_demo(workdir: str, persons: int, open_browser: bool = False) -> int:
     for step_name, result in ctx.summary:
         table.add_row(step_name, result)
     console.print(table)
+    console.print(
+        f"Explore it in the browser: [bold]{serve_command(root)}[/], then http://127.0.0.1:8000/ "
+        "(data steward demo_steward, password demo-password-2)."
+    )
     return 0
+
+
+def serve_command(root: Path) -> str:
+    """The command that serves the demo's register (its home and database), ready to paste."""
+    home = Path(os.environ.get("PADIS_HOME", str(root))).resolve()
+    env = f"PADIS_HOME={shlex.quote(str(home))}"
+    if home != root:  # the demo's database is not the one that home would default to
+        env += f" PADIS_DATABASE_URL={shlex.quote('sqlite:///' + str(root / 'padis.db'))}"
+    return f"{env} padis serve"

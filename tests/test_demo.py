@@ -37,3 +37,5 @@ def test_demo_runs_the_whole_flow(tmp_path: Path) -> None:
     assert delivered and int(delivered.group(1)) + int(delivered.group(2)) == 200, out[-3000:]
     assert (tmp_path / "demo" / "padis.db").exists()
     assert "quarantined rows to correct in Excel" in out and (tmp_path / "demo" / "quarantine.xlsx").exists()
+    # the closing line says how to browse this demo's register (its home holds the database)
+    assert f"PADIS_HOME={(tmp_path / 'demo').resolve()} padis serve" in out.replace("\n", "")
