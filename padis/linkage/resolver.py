@@ -98,9 +98,8 @@ class SplinkResolver:
             review.queue(
                 engine, keyed_pairs(pairs, state.records), state.model, s.review_low, s.match_threshold
             )
-        persons = state.persons.with_columns(pl.col("key").str.split_exact("|", 1).alias("_k")).unnest("_k")
-        persons = persons.rename({"field_0": "source", "field_1": "record_id"})
-        save_person_ids(engine, persons.select("source", "record_id", "person_id"))
+        persons = person_ids(state)
+        save_person_ids(engine, persons)
         direct = frame.select("record_id").join(persons.select("record_id", "person_id"), on="record_id")
         by_number = (
             state.records.filter(pl.col("id_number__valid"))
@@ -118,6 +117,16 @@ class SplinkResolver:
         )
 
 
+def person_ids(state: LinkState) -> pl.DataFrame:
+    """The state's person of every record as ``source, record_id, person_id`` (keys are source|record_id)."""
+    keys = pl.col("key").str.split_exact("|", 1)
+    return state.persons.select(
+        keys.struct.field("field_0").alias("source"),
+        keys.struct.field("field_1").alias("record_id"),
+        "person_id",
+    )
+
+
 def relink_register(engine: Engine, folder: str | Path | None = None) -> dict[str, int]:
     """Apply the clerical decisions to the register: re-cluster, move records, rebuild both sides."""
     from padis.register.service import reassign
@@ -131,9 +140,8 @@ def relink_register(engine: Engine, folder: str | Path | None = None) -> dict[st
         )
     must, cannot = review.decided_pairs(engine)
     state, _ = relink(LinkState.load(resolver.folder), must_link=must, cannot_link=cannot)
-    persons = state.persons.with_columns(pl.col("key").str.split_exact("|", 1).alias("_k")).unnest("_k")
-    persons = persons.rename({"field_0": "source", "field_1": "record_id"})
-    save_person_ids(engine, persons.select("source", "record_id", "person_id"))
+    persons = person_ids(state)
+    save_person_ids(engine, persons)
     # Compared with the register as it is (not with the state before): a relink cut off after the
     # state was saved is completed by the next one.
     linked = persons.filter(pl.col("source") == SOURCE).select(

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +45,10 @@ def _shown(field: str, value: Any, clearance: str) -> str:
     return f"{shown} {SEX.get(shown, '')}".strip() if field == "sex" else shown
 
 
-def _comparison_label(name: str) -> str:
-    """A comparison's Chinese label: the dictionary's field label (``name`` → 姓名)."""
-    fields = {f.name: f.label for f in get_dictionary().record("person").fields}
-    return fields.get(name, {"division": "行政区划"}.get(name, name))
+@cache
+def _comparison_labels() -> dict[str, str]:
+    """Each comparison's Chinese label: the dictionary's field label (``name`` → 姓名)."""
+    return {"division": "行政区划", **{f.name: f.label for f in get_dictionary().record("person").fields}}
 
 
 def _record_label(record_type: str) -> str:
@@ -125,7 +125,8 @@ def _row(q: dict[str, Any], left: dict[str, Any], right: dict[str, Any], clearan
         "r": sides[1],
         "persons": [x["person_id"] for x in (left, right) if x["person_id"] is not None],
         "evidence": [
-            (_comparison_label(name), d.get("level") or "—", d.get("weight")) for name, d in detail.items()
+            (_comparison_labels().get(name, name), d.get("level") or "—", d.get("weight"))
+            for name, d in detail.items()
         ],
         "same_now": left["person_id"] is not None and left["person_id"] == right["person_id"],
         "decision": DECISIONS.get(q["status"], ""),

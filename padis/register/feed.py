@@ -43,14 +43,25 @@ def _uuid_sql(conn: Connection) -> str:
     )
 
 
-def _payload_sql(conn: Connection) -> str:
-    pairs = (
-        "'agency', s.agency, 'record_type', s.record_type, 'batch_id', s.batch_id, "
-        "'source_key', s.source_key, 'related_person_id', s.related_person_id"
-    )
+def _json_sql(conn: Connection, pairs: str) -> str:
+    """A JSON object as text from ``'key', value, …`` pairs, in the dialect's own function."""
     if conn.dialect.name == "postgresql":
         return f"CAST(json_build_object({pairs}) AS TEXT)"
     return f"json_object({pairs})"
+
+
+def _payload_sql(conn: Connection) -> str:
+    return _json_sql(
+        conn,
+        "'agency', s.agency, 'record_type', s.record_type, 'batch_id', s.batch_id, "
+        "'source_key', s.source_key, 'related_person_id', s.related_person_id",
+    )
+
+
+def _lock_feed(conn: Connection) -> None:
+    """Writers take turns on PostgreSQL: sequence numbers become visible in order, no cursor skips a row."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("LOCK TABLE change_feed IN SHARE ROW EXCLUSIVE MODE")
 
 
 def _record_columns(alias: str) -> str:
@@ -64,9 +75,7 @@ def write_batch_events(conn: Connection, batch_id: int, now: dt.datetime) -> int
     reporting one death), or the same agency's record (agency, source key, type, date) sent again.
     Records of type ``update`` (an agency's field update) make an event only when they won the field.
     """
-    if conn.dialect.name == "postgresql":
-        # Writers take turns so that sequence numbers become visible in order: no cursor skips a row.
-        conn.exec_driver_sql("LOCK TABLE change_feed IN SHARE ROW EXCLUSIVE MODE")
+    _lock_feed(conn)
     types = ", ".join(f"'{t}'" for t in LIFE_EVENTS)
     result = conn.execute(
         text(
@@ -101,14 +110,8 @@ def write_batch_events(conn: Connection, batch_id: int, now: dt.datetime) -> int
 def write_merge_events(conn: Connection, now: dt.datetime) -> int:
     """One ``merge`` event per person of temp table ``_gone`` (old_id → new_id): subscribers that hold
     the old id learn which person it now is (its records, and their life events, belong to new_id)."""
-    pairs = "'merged_into', g.new_id"
-    payload = (
-        f"CAST(json_build_object({pairs}) AS TEXT)"
-        if conn.dialect.name == "postgresql"
-        else (f"json_object({pairs})")
-    )
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("LOCK TABLE change_feed IN SHARE ROW EXCLUSIVE MODE")
+    payload = _json_sql(conn, "'merged_into', g.new_id")
+    _lock_feed(conn)
     result = conn.execute(
         text(
             "INSERT INTO change_feed (event_id, event_type, person_id, division, event_date, payload, "

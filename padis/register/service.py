@@ -220,7 +220,7 @@ def _person_id(conn: Connection, ident: str) -> int:
             raise InputError(
                 f"person {ident} was merged into person {into}",
                 where=f"person {ident}",
-                why="padis link relink",
+                why="a relink after clerical review found its records belong to that person",
             )
     if row is None:
         raise InputError("no such person in the register", where=f"person {_mask(ident)}")
@@ -253,13 +253,14 @@ def show_person(engine: Engine, ident: str) -> dict[str, Any]:
         ]
         # a birth date or sex read from the identity number: its record gave the number, not the value
         for f in fields:
-            f["derived"] = f["field"] in DERIVED_FROM_ID and bool(
-                f["record_id"] is not None
-                and conn.execute(
-                    text(f"SELECT {f['field']} IS NULL FROM source_record WHERE record_id = :r"),
-                    {"r": f["record_id"]},
-                ).scalar_one()
-            )
+            f["derived"] = False
+            if f["field"] in DERIVED_FROM_ID and f["record_id"] is not None:
+                f["derived"] = bool(
+                    conn.execute(
+                        text(f"SELECT {f['field']} IS NULL FROM source_record WHERE record_id = :r"),
+                        {"r": f["record_id"]},
+                    ).scalar_one()
+                )
         conflicts = [
             dict(r)
             for r in conn.execute(

@@ -51,7 +51,9 @@ def first_covered_year(snapshot: Snapshot) -> int | None:
 def default_periods(snapshot: Snapshot, years: int = 5) -> str:
     """The last ``years`` calendar years the data covers, plus the last one's report year and half-year."""
     y = latest_year(snapshot)
-    first = max(y - years + 1, min(first_covered_year(snapshot) or y - years + 1, y))
+    first, covered = y - years + 1, first_covered_year(snapshot)
+    if covered is not None:
+        first = max(first, min(covered, y))
     return f"{first}-{y},{y}R,{y}H"
 
 

@@ -364,10 +364,9 @@ def _place_unplaced(persons: pl.DataFrame, placed: pl.DataFrame) -> pl.DataFrame
     Such persons are alive in the register but would be left out of every division's population; the
     school, insured place or service county of their latest record is the best place known.
     """
-    fields = pl.Struct({f: pl.Utf8 for f in PLACING_FIELDS})
     where = (
-        placed.with_columns(pl.col("fields").fill_null("{}").str.json_decode(fields).alias("f"))
-        .unnest("f")
+        placed.with_columns(_json("fields", pl.Struct({f: pl.Utf8 for f in PLACING_FIELDS}), ""))
+        .unnest("fields")
         .select("person_id", "record_id", pl.coalesce(*PLACING_FIELDS).alias("place"))
         .drop_nulls("place")
         .sort("record_id", descending=True)
@@ -457,6 +456,7 @@ def _moves(feed: pl.DataFrame) -> pl.DataFrame:
 
 
 def _fields(records: pl.DataFrame, record_type: str) -> pl.DataFrame:
+    """The records of one type with their extra fields as ``r_*`` columns."""
     return (
         records.filter(pl.col("record_type") == record_type)
         .with_columns(_json("fields", _FIELDS, "r_"))
